@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (Release, g++), the same tests under ASan+UBSan
+# (clang), the malformed-GGUF corpus, a short libFuzzer run, and the oracle tests
+# against llama.cpp (node-llama-cpp, installed into a cache on first use).
+#   EDGELM_SKIP_ORACLE=1   skip the llama.cpp oracle tests
+#   EDGELM_FUZZ_SECONDS=N  fuzz for N seconds (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs="$(nproc)"
+
+echo "== Release build (g++) =="
+scripts/build.sh release
+echo "== ASan+UBSan build (clang) =="
+scripts/build.sh asan
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+labels="unit|corpus"
+if [ "${EDGELM_SKIP_ORACLE:-0}" != "1" ]; then
+  tests/oracle/install-oracle.sh
+  labels="unit|corpus|oracle"
+fi
+
+echo "== ASan+UBSan: unit tests and malformed corpus =="
+ctest --test-dir build-asan -L 'unit|corpus' -j "$jobs" --output-on-failure
+
+echo "== fuzzing the GGUF reader for ${EDGELM_FUZZ_SECONDS:-60} s =="
+mkdir -p build-asan/fuzz-corpus
+./build-asan/fuzz/fuzz_gguf_reader -max_total_time="${EDGELM_FUZZ_SECONDS:-60}" -max_len=65536 \
+  -print_final_stats=1 build-asan/fuzz-corpus tests/corpus/malformed tests/corpus/valid 2>&1 | tail -n 4
+
+echo "== Release: all tests =="
+ctest --test-dir build -L "$labels" -j "$jobs" --output-on-failure

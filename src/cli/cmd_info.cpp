@@ -1,0 +1,149 @@
+// edgelm info: describe a GGUF file (model or vocab-only) without loading weights.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "cli/commands.h"
+#include "gguf/gguf_reader.h"
+#include "models/gemma4/gemma4_config.h"
+#include "util/error.h"
+
+namespace edgelm::cli {
+
+namespace {
+
+struct InfoArgs {
+  std::string model;
+  bool no_tensors = false;
+};
+
+std::string human_bytes(uint64_t b) {
+  const double v = static_cast<double>(b);
+  if (b >= (1ull << 30)) return fmt::format("{:.2f} GiB", v / (1ull << 30));
+  if (b >= (1ull << 20)) return fmt::format("{:.2f} MiB", v / (1ull << 20));
+  if (b >= (1ull << 10)) return fmt::format("{:.2f} KiB", v / (1ull << 10));
+  return fmt::format("{} B", b);
+}
+
+std::string human_count(uint64_t n) {
+  const double v = static_cast<double>(n);
+  if (n >= 1000000000ull) return fmt::format("{:.2f} G", v / 1e9);
+  if (n >= 1000000ull) return fmt::format("{:.2f} M", v / 1e6);
+  if (n >= 1000ull) return fmt::format("{:.1f} K", v / 1e3);
+  return fmt::format("{}", n);
+}
+
+void print_tokenizer(const GgufFile& f) {
+  if (!f.has("tokenizer.ggml.model")) {
+    fmt::print("tokenizer:     none\n");
+    return;
+  }
+  std::string line = fmt::format("{}", printable(f.get_string("tokenizer.ggml.model")));
+  if (f.has("tokenizer.ggml.pre")) line += fmt::format(" (pre-tokenizer {})", printable(f.get_string("tokenizer.ggml.pre")));
+  const std::vector<std::string_view>* tokens = nullptr;
+  if (f.has("tokenizer.ggml.tokens")) {
+    tokens = &f.get_string_array("tokenizer.ggml.tokens");
+    line += fmt::format(", {} tokens", tokens->size());
+  }
+  if (const Value* merges = f.find("tokenizer.ggml.merges"); merges && merges->is_array()) {
+    line += fmt::format(", {} merges", merges->count);
+  }
+  fmt::print("tokenizer:     {}\n", line);
+  for (const char* special : {"bos", "eos", "eot", "unknown", "padding"}) {
+    const std::string key = fmt::format("tokenizer.ggml.{}_token_id", special);
+    if (!f.has(key)) continue;
+    const uint32_t id = f.get_u32(key);
+    std::string text = tokens && id < tokens->size() ? printable((*tokens)[id]) : "(out of range)";
+    fmt::print("  {:<8} {} '{}'\n", special, id, text);
+  }
+  if (f.has("tokenizer.ggml.add_bos_token")) {
+    fmt::print("  add_bos  {}\n", f.get_bool("tokenizer.ggml.add_bos_token") ? "yes" : "no");
+  }
+  if (f.has("tokenizer.chat_template")) {
+    fmt::print("  chat template: yes ({} bytes)\n", f.get_string("tokenizer.chat_template").size());
+  } else {
+    fmt::print("  chat template: none\n");
+  }
+}
+
+void print_gemma4_summary(const GgufFile& f) {
+  try {
+    const Gemma4Config c = Gemma4Config::from_gguf(f);
+    const auto n_sliding = static_cast<uint32_t>(std::count(c.is_sliding.begin(), c.is_sliding.end(), true));
+    fmt::print("model:         {} layers ({} sliding, {} full), d_model {}, vocab {}\n", c.n_layers, n_sliding,
+               c.n_layers - n_sliding, c.d_model, c.n_vocab);
+    fmt::print("  attention:   {} heads, head dim {} full / {} sliding, window {}, {} layers own KV ({} share)\n",
+               c.n_head[0], c.head_dim_full, c.head_dim_swa, c.sliding_window, c.first_shared_layer(),
+               c.shared_kv_layers);
+    fmt::print("  rope:        base {:g} full / {:g} sliding; per-layer embedding width {}; softcap {:g}\n",
+               c.rope_base_full, c.rope_base_swa, c.per_layer_dim, c.final_logit_softcap);
+    fmt::print("  context:     {} tokens\n", c.context_length);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: not a usable gemma4 model: %s\n", e.what());
+  }
+}
+
+int run_info(const InfoArgs& a) {
+  const GgufFile f = GgufFile::open(a.model);
+  const std::string_view arch = f.architecture();
+  fmt::print("file:          {} ({}, GGUF v{}, alignment {})\n", f.name(), human_bytes(f.file_size()), f.version(),
+             f.alignment());
+  fmt::print("architecture:  {}\n", arch.empty() ? "(none)" : printable(arch));
+  if (f.has("general.name")) fmt::print("name:          {}\n", printable(f.get_string("general.name")));
+  fmt::print("metadata:      {} keys\n", f.metadata().size());
+
+  // Hyper-parameters: the architecture's own keys, plus any general.* keys.
+  const std::string prefix = std::string(arch) + ".";
+  for (const KeyValue& kv : f.metadata()) {
+    const bool show = (!arch.empty() && kv.key.starts_with(prefix)) ||
+                      (kv.key.starts_with("general.") && kv.key != "general.name");
+    if (show) fmt::print("  {:<44} {}\n", printable(kv.key), kv.value.to_display());
+  }
+  print_tokenizer(f);
+  if (arch == "gemma4" && !f.tensors().empty()) print_gemma4_summary(f);
+
+  // Tensors.
+  std::map<std::string, uint64_t> bytes_by_type;
+  uint64_t params = 0;
+  for (const TensorInfo& t : f.tensors()) {
+    bytes_by_type[type_name(t.type)] += t.n_bytes;
+    params += t.n_elements;
+  }
+  fmt::print("tensors:       {}, {} parameters, {}\n", f.tensors().size(), human_count(params),
+             human_bytes(f.total_tensor_bytes()));
+  for (const auto& [type, bytes] : bytes_by_type) fmt::print("  {:<8} {}\n", type, human_bytes(bytes));
+  if (!a.no_tensors && !f.tensors().empty()) {
+    fmt::print("  {:<40} {:<8} {:<22} {:>12}\n", "name", "type", "shape", "bytes");
+    for (const TensorInfo& t : f.tensors()) {
+      fmt::print("  {:<40} {:<8} {:<22} {:>12}\n", printable(t.name), type_name(t.type), t.shape_string(), t.n_bytes);
+    }
+  }
+  // Memory: weights are mapped, not copied. Tables read one row per token (the
+  // per-layer embedding table) stay out of resident memory.
+  uint64_t lazy = 0;
+  if (const TensorInfo* ple = f.find_tensor("per_layer_token_embd.weight")) lazy = ple->n_bytes;
+  const uint64_t total = f.total_tensor_bytes();
+  fmt::print("memory:        weights {} mapped; about {} resident when running", human_bytes(total),
+             human_bytes(total - lazy));
+  if (lazy) fmt::print(" (per_layer_token_embd, {}, is read one row per token)", human_bytes(lazy));
+  fmt::print("\n");
+  return 0;
+}
+
+}  // namespace
+
+Command add_info_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "info",
+      "Describe a GGUF file: architecture, hyper-parameters, tokenizer, tensor table, sizes and the memory "
+      "the weights need. Works on vocab-only files. Reads only the header; weights are not loaded.");
+  sub->add_option("model", args->model, "GGUF file")->required();
+  sub->add_flag("--no-tensors", args->no_tensors, "Leave out the per-tensor table");
+  return {sub, [args] { return run_info(*args); }};
+}
+
+}  // namespace edgelm::cli

@@ -1,0 +1,50 @@
+// edgelm: one binary, one subcommand per job.
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "edgelm — run Gemma 4 (E2B/E4B) and its peers locally from GGUF files.\n"
+      "Run 'edgelm COMMAND --help' for the options of a command."};
+  app.set_version_flag("--version", "edgelm 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  const std::vector<edgelm::cli::Command> commands = {
+      edgelm::cli::add_info_command(app),
+      edgelm::cli::add_synth_command(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s\nRun 'edgelm --help' or 'edgelm COMMAND --help' for usage.\n", e.what());
+    return 1;
+  }
+
+  try {
+    for (const auto& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+    return 1;
+  } catch (const edgelm::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

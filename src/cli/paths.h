@@ -1,0 +1,12 @@
+#pragma once
+// Where the CLI finds the project's shared test data when the user names none.
+#include <string>
+
+namespace edgelm::cli {
+
+// Path of `file` in the vocab directory: $EDGELM_VOCAB_DIR if set, else the
+// ../shared/testdata/vocab directory beside the source tree this binary was built
+// from. Throws a clear error suggesting --vocab when it does not exist.
+std::string default_vocab_path(const std::string& file);
+
+}  // namespace edgelm::cli

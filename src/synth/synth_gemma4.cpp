@@ -1,0 +1,332 @@
+#include "synth/synth_gemma4.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "gguf/gguf_reader.h"
+#include "gguf/gguf_writer.h"
+#include "quant/quantize.h"
+#include "synth/rng.h"
+#include "util/error.h"
+#include "util/parallel.h"
+
+namespace edgelm {
+
+// ---------------------------------------------------------------------------------
+// Presets
+// ---------------------------------------------------------------------------------
+
+std::vector<std::string> gemma4_preset_names() { return {"tiny", "e2b", "e4b"}; }
+
+namespace {
+
+std::vector<bool> pattern_every(uint32_t n_layers, uint32_t period) {
+  // Real files: (period-1) sliding layers then one full layer, repeating.
+  std::vector<bool> p(n_layers);
+  for (uint32_t l = 0; l < n_layers; ++l) p[l] = (l + 1) % period != 0;
+  return p;
+}
+
+}  // namespace
+
+Gemma4Preset gemma4_preset(const std::string& name) {
+  Gemma4Preset preset;
+  Gemma4Config& c = preset.config;
+  c.rope_base_full = 1e6f;
+  c.rope_base_swa = 1e4f;
+  c.rms_eps = 1e-6f;
+  c.final_logit_softcap = 30.0f;
+  c.context_length = 131072;
+  if (name == "tiny") {
+    // Small, but with every feature of the real models: sliding + full layers, a
+    // window of 32 so short tests cross it, GQA with different KV head counts per
+    // layer type, KV-shared layers of both types, double-wide FFN on shared layers,
+    // per-layer embeddings and proportional RoPE. d = 256 keeps most matrices
+    // K-quant compatible (rows a multiple of 256).
+    c.n_layers = 8;
+    c.d_model = 256;
+    c.is_sliding = {true, true, false, true, true, false, true, false};
+    c.shared_kv_layers = 2;  // layers 6 (sliding -> reads 4) and 7 (full -> reads 5)
+    c.n_head.assign(c.n_layers, 4);
+    c.n_head_kv.resize(c.n_layers);
+    for (uint32_t l = 0; l < c.n_layers; ++l) c.n_head_kv[l] = c.is_sliding[l] ? 2 : 1;
+    c.head_dim_full = 128;
+    c.head_dim_swa = 64;
+    c.rope_dims_full = 128;
+    c.rope_dims_swa = 64;
+    c.sliding_window = 32;
+    c.per_layer_dim = 32;
+    c.n_ff.resize(c.n_layers);
+    for (uint32_t l = 0; l < c.n_layers; ++l) c.n_ff[l] = l < c.n_layers - c.shared_kv_layers ? 512 : 1024;
+    // Real E2B/E4B files carry attn_v everywhere; tiny leaves it out on its first
+    // full layer so the "V = raw K projection" path is exercised too.
+    preset.layer_without_attn_v = 2;
+  } else if (name == "e2b") {
+    c.n_layers = 35;
+    c.d_model = 1536;
+    c.is_sliding = pattern_every(35, 5);
+    c.shared_kv_layers = 20;
+    c.n_head.assign(35, 8);
+    c.n_head_kv.assign(35, 1);
+    c.head_dim_full = 512;
+    c.head_dim_swa = 256;
+    c.rope_dims_full = 512;
+    c.rope_dims_swa = 256;
+    c.sliding_window = 512;
+    c.per_layer_dim = 256;
+    c.n_ff.resize(35);
+    for (uint32_t l = 0; l < 35; ++l) c.n_ff[l] = l < 15 ? 6144 : 12288;
+  } else if (name == "e4b") {
+    c.n_layers = 42;
+    c.d_model = 2560;
+    c.is_sliding = pattern_every(42, 6);
+    c.shared_kv_layers = 18;
+    c.n_head.assign(42, 8);
+    c.n_head_kv.assign(42, 2);
+    c.head_dim_full = 512;
+    c.head_dim_swa = 256;
+    c.rope_dims_full = 512;
+    c.rope_dims_swa = 256;
+    c.sliding_window = 512;
+    c.per_layer_dim = 256;
+    c.n_ff.assign(42, 10240);
+  } else {
+    std::string names;
+    for (const auto& n : gemma4_preset_names()) names += (names.empty() ? "" : ", ") + n;
+    fail("unknown preset '{}' (available: {})", printable(name), names);
+  }
+  return preset;
+}
+
+// ---------------------------------------------------------------------------------
+// Tensor types
+// ---------------------------------------------------------------------------------
+
+namespace {
+
+bool is_4bit(TensorType t) { return t == TensorType::Q4_0 || t == TensorType::Q4_K || t == TensorType::IQ4_NL; }
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Q4_K_M gives more bits to the first and last eighth of the layers and every third
+// layer in between (llama.cpp's "use_more_bits" rule).
+bool use_more_bits(int layer, uint32_t n_layers) {
+  const int n = static_cast<int>(n_layers);
+  return layer < n / 8 || layer >= 7 * n / 8 || (layer - n / 8) % 3 == 2;
+}
+
+}  // namespace
+
+TensorType gemma4_weight_type(TensorType requested, const std::string& name, int layer, uint32_t n_layers,
+                              int64_t row_length) {
+  TensorType t = requested;
+  const bool embedding = name == "token_embd.weight" || name == "per_layer_token_embd.weight";
+  if (embedding && is_4bit(requested)) t = TensorType::Q6_K;
+  if (requested == TensorType::Q4_K && layer >= 0 && use_more_bits(layer, n_layers) &&
+      (ends_with(name, "attn_v.weight") || ends_with(name, "ffn_down.weight"))) {
+    t = TensorType::Q6_K;
+  }
+  for (TensorType candidate : {t, TensorType::Q8_0, TensorType::F16}) {
+    if (row_length % type_traits(candidate).block_size == 0) return candidate;
+  }
+  return TensorType::F32;
+}
+
+uint32_t llama_file_type(TensorType requested) {
+  switch (requested) {
+    case TensorType::F32: return 0;
+    case TensorType::F16: return 1;
+    case TensorType::Q4_0: return 2;
+    case TensorType::Q8_0: return 7;
+    case TensorType::Q4_K: return 15;  // Q4_K_M
+    case TensorType::Q5_K: return 17;  // Q5_K_M
+    case TensorType::Q6_K: return 18;
+    case TensorType::IQ4_NL: return 25;
+    case TensorType::BF16: return 32;
+    default: fail("no llama.cpp file type for '{}'", type_name(requested));
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// The tensor plan: names, shapes and how to fill each tensor
+// ---------------------------------------------------------------------------------
+
+namespace {
+
+enum class Fill {
+  kUniform,    // U(-a, a) with a = std * sqrt(3)
+  kNorm,       // norm weight: `std` * (1 + U(-0.1, 0.1))
+  kRopeFreqs,  // 1 for the first quarter of pairs, 1e30 (no rotation) for the rest
+  kScalar,     // one value in [0.6, 1.0)
+};
+
+struct PlannedTensor {
+  std::string name;
+  std::vector<int64_t> dims;  // ggml order
+  TensorType type;
+  Fill fill;
+  float std;                  // spread of the values (meaning depends on fill)
+};
+
+std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType quant) {
+  const Gemma4Config& c = preset.config;
+  std::vector<PlannedTensor> out;
+  const int64_t d = c.d_model, V = c.n_vocab, P = c.per_layer_dim, L = c.n_layers;
+  auto weight = [&](std::string name, std::vector<int64_t> dims, int layer, float std) {
+    const TensorType t = gemma4_weight_type(quant, name, layer, c.n_layers, dims[0]);
+    out.push_back({std::move(name), std::move(dims), t, Fill::kUniform, std});
+  };
+  auto norm = [&](std::string name, int64_t n, float scale = 1.0f) {
+    out.push_back({std::move(name), {n}, TensorType::F32, Fill::kNorm, scale});
+  };
+  const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
+
+  // Token embeddings: rows scaled by sqrt(d) at run time; std 2/sqrt(d) gives the
+  // tied output head logits of std ~2, so distributions are neither flat nor one-hot.
+  weight("token_embd.weight", {d, V}, -1, 2.0f * inv_sqrt_d);
+  if (P > 0) {
+    weight("per_layer_token_embd.weight", {P * L, V}, -1, 1.0f / std::sqrt(static_cast<float>(P)));
+    weight("per_layer_model_proj.weight", {d, P * L}, -1, inv_sqrt_d);
+    norm("per_layer_proj_norm.weight", P);
+  }
+  norm("output_norm.weight", d);
+  out.push_back({"rope_freqs.weight", {c.head_dim_full / 2}, TensorType::F32, Fill::kRopeFreqs, 0.0f});
+
+  for (uint32_t l = 0; l < c.n_layers; ++l) {
+    const std::string b = "blk." + std::to_string(l) + ".";
+    const int li = static_cast<int>(l);
+    const int64_t hd = c.head_dim(l), H = c.n_head[l], KV = c.n_head_kv[l], F = c.n_ff[l];
+    // q/k norms scale each head to rms ~ hd^-1/4 * 1.2, so q.k has std ~1.4 with the
+    // attention scale of 1.0: attention is neither uniform nor a hard argmax.
+    const float qk_norm = 1.2f / std::pow(static_cast<float>(hd), 0.25f);
+    norm(b + "attn_norm.weight", d);
+    weight(b + "attn_q.weight", {d, H * hd}, li, inv_sqrt_d);
+    if (c.owns_kv(l)) {
+      weight(b + "attn_k.weight", {d, KV * hd}, li, inv_sqrt_d);
+      if (li != preset.layer_without_attn_v) weight(b + "attn_v.weight", {d, KV * hd}, li, inv_sqrt_d);
+      norm(b + "attn_k_norm.weight", hd, qk_norm);
+    }
+    weight(b + "attn_output.weight", {H * hd, d}, li, 1.0f / std::sqrt(static_cast<float>(H * hd)));
+    norm(b + "attn_q_norm.weight", hd, qk_norm);
+    norm(b + "post_attention_norm.weight", d);
+    norm(b + "ffn_norm.weight", d);
+    weight(b + "ffn_gate.weight", {d, F}, li, inv_sqrt_d);
+    weight(b + "ffn_up.weight", {d, F}, li, inv_sqrt_d);
+    weight(b + "ffn_down.weight", {F, d}, li, 1.0f / std::sqrt(static_cast<float>(F)));
+    norm(b + "post_ffw_norm.weight", d);
+    if (P > 0) {
+      weight(b + "inp_gate.weight", {d, P}, li, inv_sqrt_d);
+      weight(b + "proj.weight", {P, d}, li, 1.0f / std::sqrt(static_cast<float>(P)));
+      norm(b + "post_norm.weight", d);
+    }
+    out.push_back({b + "layer_output_scale.weight", {1}, TensorType::F32, Fill::kScalar, 0.0f});
+  }
+  return out;
+}
+
+// Fills `rows` rows of a tensor starting at `first_row` as f32.
+void fill_rows(const PlannedTensor& t, uint64_t stream, int64_t first_row, int64_t rows, float* out) {
+  const int64_t n = t.dims[0];
+  switch (t.fill) {
+    case Fill::kUniform:
+      fill_uniform(stream, static_cast<uint64_t>(first_row * n), out, static_cast<uint64_t>(rows * n),
+                   t.std * std::sqrt(3.0f));
+      return;
+    case Fill::kNorm:
+      fill_uniform(stream, 0, out, static_cast<uint64_t>(n), 0.1f);
+      for (int64_t i = 0; i < n; ++i) out[i] = t.std * (1.0f + out[i]);
+      return;
+    case Fill::kRopeFreqs:
+      for (int64_t i = 0; i < n; ++i) out[i] = i < n / 4 ? 1.0f : 1e30f;
+      return;
+    case Fill::kScalar:
+      out[0] = 0.6f + 0.4f * uniform01(stream, 0);
+      return;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------
+
+SynthReport synth_gemma4(const SynthOptions& o) {
+  if (!type_traits(o.quant).can_quantize) {
+    fail("cannot write tensors of type '{}' (supported: {})", type_name(o.quant), quantizable_type_names());
+  }
+  Gemma4Preset preset = gemma4_preset(o.preset);
+  Gemma4Config& config = preset.config;
+
+  const GgufFile vocab = GgufFile::open(o.vocab_path);
+  if (!vocab.has("tokenizer.ggml.tokens")) fail("{}: no tokenizer.ggml.tokens: not a vocabulary file", vocab.name());
+  const size_t n_tokens = vocab.get_string_array("tokenizer.ggml.tokens").size();
+  if (n_tokens == 0 || n_tokens > (1u << 24)) fail("{}: vocabulary has {} tokens", vocab.name(), n_tokens);
+  config.n_vocab = static_cast<uint32_t>(n_tokens);
+  config.validate("preset " + o.preset);
+
+  const std::vector<PlannedTensor> plan = plan_tensors(preset, o.quant);
+
+  GgufWriter w(o.out_path);
+  w.add_string("general.architecture", "gemma4");
+  w.add_string("general.name", "edgelm synthetic gemma4 " + o.preset);
+  w.add_string("general.description",
+               fmt::format("Random weights written by edgelm synth (preset {}, seed {}); not a trained model.",
+                           o.preset, o.seed));
+  w.add_u32("general.file_type", llama_file_type(o.quant));
+  w.add_u32("general.quantization_version", 2);
+  config.write_gguf(w);
+  for (const KeyValue& kv : vocab.metadata()) {
+    if (kv.key.starts_with("tokenizer.")) w.add_value(kv.key, kv.value);
+  }
+
+  uint64_t total = 0;
+  for (const auto& t : plan) {
+    w.add_tensor(t.name, t.type, t.dims);
+    uint64_t n = 1;
+    for (int64_t dim : t.dims) n *= static_cast<uint64_t>(dim);
+    total += n / type_traits(t.type).block_size * type_traits(t.type).type_size;
+  }
+  w.write_header();
+
+  // Rows are generated and quantized in chunks of ~1M values on all threads, then
+  // written in order: memory stays at a few chunks whatever the tensor size.
+  uint64_t done = 0;
+  const int threads = std::max(o.threads, 1);
+  for (const auto& t : plan) {
+    const uint64_t stream = stream_id(o.seed, t.name);
+    const int64_t n = t.dims[0];
+    int64_t rows = 1;
+    for (size_t k = 1; k < t.dims.size(); ++k) rows *= t.dims[k];
+    const uint64_t row_bytes_out = row_bytes(t.type, static_cast<uint64_t>(n));
+    const int64_t rows_per_chunk = std::max<int64_t>(1, (1 << 20) / n);
+    const int64_t n_chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
+    const int64_t wave = 4 * threads;  // chunks prepared per round
+    std::vector<std::vector<uint8_t>> buffers(static_cast<size_t>(wave));
+    for (int64_t c0 = 0; c0 < n_chunks; c0 += wave) {
+      const int64_t count = std::min(wave, n_chunks - c0);
+      parallel_for(static_cast<size_t>(count), threads, [&](size_t k) {
+        const int64_t first = (c0 + static_cast<int64_t>(k)) * rows_per_chunk;
+        const int64_t nr = std::min(rows_per_chunk, rows - first);
+        std::vector<float> f32(static_cast<size_t>(nr * n));
+        fill_rows(t, stream, first, nr, f32.data());
+        auto& buf = buffers[k];
+        buf.resize(static_cast<size_t>(nr) * row_bytes_out);
+        for (int64_t r = 0; r < nr; ++r) {
+          quantize_row(t.type, f32.data() + r * n, buf.data() + r * row_bytes_out, n);
+        }
+      });
+      for (int64_t k = 0; k < count; ++k) {
+        w.write_tensor_data(buffers[k].data(), buffers[k].size());
+        done += buffers[k].size();
+      }
+      if (o.progress) o.progress(done, total);
+    }
+  }
+  w.finish();
+  return {w.bytes_written(), plan.size(), config.n_vocab};
+}
+
+}  // namespace edgelm
