@@ -110,6 +110,14 @@ void read_array(Cursor& cur, const std::string& file, std::string_view key, Valu
       break;
     default:
       out.raw = cur.take(*need, "array data");
+      if (out.elem_type == ValueType::BOOL) {
+        for (uint64_t k = 0; k < out.count; ++k) {
+          if (out.raw[k] > 1) {
+            fail("{}: key {} has bool array element {} with value {} at byte offset {} (must be 0 or 1)", file,
+                 quoted(key), k, out.raw[k], count_at + 8 + k);
+          }
+        }
+      }
       break;
   }
 }
@@ -255,13 +263,16 @@ void GgufFile::parse_all() {
     ti.type = traits->type;
     ti.offset = cur.read<uint64_t>("tensor data offset");
 
-    uint64_t n = 1;
+    // The product of the non-zero dimensions must fit in int64 too: a zero dimension
+    // must not hide an overflowing product of the others (n_rows() multiplies them).
+    uint64_t n = 1, n_nonzero = 1;
     for (int64_t dim : ti.ne) {
-      auto next = checked_mul<uint64_t>(n, static_cast<uint64_t>(dim));
+      auto next = checked_mul<uint64_t>(n_nonzero, dim == 0 ? 1 : static_cast<uint64_t>(dim));
       if (!next || *next > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         fail("{}: tensor {} has shape {} whose element count overflows", file, tname, ti.shape_string());
       }
-      n = *next;
+      n_nonzero = *next;
+      n *= static_cast<uint64_t>(dim);  // n <= n_nonzero
     }
     ti.n_elements = n;
     if (ti.ne[0] % traits->block_size != 0) {
