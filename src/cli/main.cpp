@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   const std::vector<edgelm::cli::Command> commands = {
       edgelm::cli::add_info_command(app),
       edgelm::cli::add_synth_command(app),
+      edgelm::cli::add_run_command(app),
   };
 
   try {

@@ -13,7 +13,7 @@ const n = Number(nText);
 
 const llama = await loadLlama();
 const model = await llama.loadModel({modelPath});
-const ctx = await model.createContext({contextSize: Number(ctxText || 512), threads: 2});
+const ctx = await model.createContext({contextSize: Number(ctxText || 512), threads: 2, flashAttention: false});
 const seq = ctx.getSequence();
 const tokens = [];
 const topProbs = [];

@@ -1,0 +1,30 @@
+#pragma once
+// y = W·x for a batch of activation rows, W a (possibly quantized) matrix in the
+// mapping. Activations are converted once to the weight type's activation format;
+// threads split the weight rows so each weight byte is read once per batch.
+#include <cstdint>
+#include <vector>
+
+#include "quant/tensor_type.h"
+
+namespace edgelm {
+
+class ThreadPool;
+
+// A row-major view of a GGUF matrix [cols, rows] (ggml order): `rows` rows of `cols`.
+struct WeightMatrix {
+  TensorType type = TensorType::F32;
+  const uint8_t* data = nullptr;
+  int64_t cols = 0;
+  int64_t rows = 0;
+  uint64_t row_bytes = 0;
+
+  bool present() const { return data != nullptr; }
+  // Rows [first, first + count) as their own matrix (fused qkv tensors).
+  WeightMatrix slice_rows(int64_t first, int64_t count) const;
+};
+
+// y[t * w.rows + r] = W[r] · x[t * w.cols ...] for t < n_tokens.
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+
+}  // namespace edgelm

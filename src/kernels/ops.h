@@ -1,0 +1,36 @@
+#pragma once
+// Element-wise and row operations of the forward pass. Each follows the arithmetic
+// of llama.cpp's CPU backend where that changes results measurably (documented per
+// function), because token-for-token parity with it is the correctness bar.
+#include <cstdint>
+
+namespace edgelm {
+
+// out = x / sqrt(mean(x²) + eps) [* w]. The sum of squares is accumulated in double
+// and the scale applied before the weight, as ggml's rms_norm + mul do. `w` may be
+// null (no weight). `out` may alias `x`.
+void rms_norm(const float* x, const float* w, int64_t n, float eps, float* out);
+
+// tanh-approximated GELU through ggml's 64K-entry f16 table: the input is rounded to
+// f16 and the result is an f16 value (exact outside [-10, 10]).
+float gelu(float x);
+// out[i] = gelu(gate[i]) * up[i]
+void geglu(const float* gate, const float* up, int64_t n, float* out);
+
+// NeoX RoPE tables for one position: cos/sin of θ_j = p · base^(-2j/n_dims) / f_j for
+// j < n_dims/2. θ is advanced by repeated f32 multiplication, exactly as ggml's rope
+// cache does (this matters: the rounding drift reaches 1e-3 rad at position 600).
+void rope_tables(int64_t pos, int n_dims, float base, const float* freq_factors, float* cos_out, float* sin_out);
+// Rotates pairs (v[j], v[j + n_dims/2]) of one head by the tables.
+void rope_neox_apply(float* v, int n_dims, const float* cos_t, const float* sin_t);
+
+// c · tanh(x / c)
+inline float softcap(float x, float c);
+
+// In-place softmax over n values; -inf entries get probability 0. Sum in double.
+void softmax(float* x, int64_t n);
+
+}  // namespace edgelm
+
+#include <cmath>
+inline float edgelm::softcap(float x, float c) { return c * std::tanh(x * (1.0f / c)); }

@@ -1,0 +1,208 @@
+#include "kernels/vec_dot.h"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "quant/blocks.h"
+#include "quant/dequantize.h"
+#include "util/half.h"
+
+namespace edgelm {
+namespace {
+
+template <typename Block>
+Block load_block(const uint8_t* p, int64_t index) {
+  Block b;
+  std::memcpy(&b, p + index * static_cast<int64_t>(sizeof(Block)), sizeof b);
+  return b;
+}
+
+// ---- 32-element formats x q8_0 ----------------------------------------------------
+
+// Signed codes of one 32-block: value = d * code.
+void codes(const block_q4_0& b, int8_t* c) {
+  uint8_t q[kQK];
+  unpack_nibbles<16>(b.qs, q);
+  for (int i = 0; i < kQK; ++i) c[i] = static_cast<int8_t>(q[i] - 8);
+}
+void codes(const block_q5_0& b, int8_t* c) {
+  uint8_t q[kQK];
+  unpack_q5_32(b.qs, b.qh, q);
+  for (int i = 0; i < kQK; ++i) c[i] = static_cast<int8_t>(q[i] - 16);
+}
+void codes(const block_q8_0& b, int8_t* c) { std::memcpy(c, b.qs, kQK); }
+void codes(const block_iq4_nl& b, int8_t* c) {
+  uint8_t q[kQK];
+  unpack_nibbles<16>(b.qs, q);
+  for (int i = 0; i < kQK; ++i) c[i] = kIQ4NLValues[q[i]];
+}
+
+template <typename Block>
+float dot_x_q8_0(const uint8_t* w, const block_q8_0* y, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kQK; ++b) {
+    const Block x = load_block<Block>(w, b);
+    block_q8_0 a;
+    std::memcpy(&a, &y[b], sizeof a);
+    int8_t c[kQK];
+    codes(x, c);
+    int32_t sumi = 0;
+    for (int i = 0; i < kQK; ++i) sumi += c[i] * a.qs[i];
+    sum += f16_to_f32(x.d) * f16_to_f32(a.d) * static_cast<float>(sumi);
+  }
+  return sum;
+}
+
+// ---- 256-element formats x q8_K ---------------------------------------------------
+
+// Integer dot of 32 codes (uint8 or int8) with 32 activations.
+template <typename Code>
+int32_t idot32(const Code* q, const int8_t* a) {
+  int32_t s = 0;
+  for (int i = 0; i < 32; ++i) s += static_cast<int32_t>(q[i]) * a[i];
+  return s;
+}
+
+// q4_K and q5_K: value = d*scale[j]*q - dmin*min[j] per 32-element sub-block j.
+template <typename Block>
+float dot_k4_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kQK_K; ++b) {
+    const Block x = load_block<Block>(w, b);
+    block_q8_K a;
+    std::memcpy(&a, &y[b], sizeof a);
+    uint8_t q[kQK_K];
+    if constexpr (std::is_same_v<Block, block_q4_K>) unpack_qs_K(x.qs, q);
+    else unpack_q5_K(x, q);
+    int32_t sumi = 0, summ = 0;
+    for (int j = 0; j < 8; ++j) {
+      uint8_t sc, mn;
+      unpack_scale_min_k4(j, x.scales, &sc, &mn);
+      sumi += sc * idot32(q + 32 * j, a.qs + 32 * j);
+      summ += mn * (a.bsums[2 * j] + a.bsums[2 * j + 1]);
+    }
+    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi) - f16_to_f32(x.dmin) * a.d * static_cast<float>(summ);
+  }
+  return sum;
+}
+
+float dot_q6_K_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kQK_K; ++b) {
+    const auto x = load_block<block_q6_K>(w, b);
+    block_q8_K a;
+    std::memcpy(&a, &y[b], sizeof a);
+    uint8_t q[kQK_K];
+    unpack_q6_K(x, q);
+    int32_t sumi = 0;
+    for (int s = 0; s < 16; ++s) {
+      int32_t si = 0;
+      for (int i = 0; i < 16; ++i) si += (q[16 * s + i] - 32) * a.qs[16 * s + i];
+      sumi += x.scales[s] * si;
+    }
+    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
+  }
+  return sum;
+}
+
+float dot_iq4_xs_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kQK_K; ++b) {
+    const auto x = load_block<block_iq4_xs>(w, b);
+    block_q8_K a;
+    std::memcpy(&a, &y[b], sizeof a);
+    int32_t sumi = 0;
+    for (int j = 0; j < 8; ++j) {
+      uint8_t q[kQK];
+      unpack_nibbles<16>(x.qs + 16 * j, q);
+      int8_t c[kQK];
+      for (int i = 0; i < kQK; ++i) c[i] = kIQ4NLValues[q[i]];
+      sumi += iq4_xs_scale(x, j) * idot32(c, a.qs + 32 * j);  // scale already minus 32
+    }
+    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
+  }
+  return sum;
+}
+
+// ---- float formats ---------------------------------------------------------------
+
+template <float (*Convert)(uint16_t)>
+float dot_half(const uint8_t* w, const uint16_t* a, int64_t n) {
+  // Eight partial sums: the compiler can keep them in one SIMD register.
+  float acc[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) {
+      uint16_t wk;
+      std::memcpy(&wk, w + 2 * (i + k), 2);
+      acc[k] += Convert(wk) * Convert(a[i + k]);
+    }
+  }
+  float sum = 0.0f;
+  for (; i < n; ++i) {
+    uint16_t wk;
+    std::memcpy(&wk, w + 2 * i, 2);
+    sum += Convert(wk) * Convert(a[i]);
+  }
+  for (float v : acc) sum += v;
+  return sum;
+}
+
+float dot_f32(const float* w, const float* a, int64_t n) {
+  float acc[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) acc[k] += w[i + k] * a[i + k];
+  }
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += w[i] * a[i];
+  for (float v : acc) sum += v;
+  return sum;
+}
+
+// Any dequantizable type against f32 activations, one block at a time.
+float dot_dequantized(TensorType type, const uint8_t* w, const float* a, int64_t n) {
+  const TypeTraits& t = type_traits(type);
+  float tmp[kQK_K];
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; i += t.block_size) {
+    dequantize_row(type, w + i / t.block_size * t.type_size, tmp, t.block_size);
+    sum += dot_f32(tmp, a + i, t.block_size);
+  }
+  return sum;
+}
+
+}  // namespace
+
+float vec_dot(TensorType type, const uint8_t* w, const void* act, int64_t n) {
+  const auto* q8 = static_cast<const block_q8_0*>(act);
+  const auto* q8k = static_cast<const block_q8_K*>(act);
+  switch (type) {
+    case TensorType::F32: {
+      float tmp_w[256];
+      // Weights may be unaligned in the mapping: copy through a small buffer.
+      float sum = 0.0f;
+      const auto* a = static_cast<const float*>(act);
+      for (int64_t i = 0; i < n; i += 256) {
+        const int64_t m = std::min<int64_t>(256, n - i);
+        std::memcpy(tmp_w, w + 4 * i, static_cast<size_t>(m) * 4);
+        sum += dot_f32(tmp_w, a + i, m);
+      }
+      return sum;
+    }
+    case TensorType::F16: return dot_half<f16_to_f32>(w, static_cast<const uint16_t*>(act), n);
+    case TensorType::BF16: return dot_half<bf16_to_f32>(w, static_cast<const uint16_t*>(act), n);
+    case TensorType::Q4_0: return dot_x_q8_0<block_q4_0>(w, q8, n);
+    case TensorType::Q5_0: return dot_x_q8_0<block_q5_0>(w, q8, n);
+    case TensorType::Q8_0: return dot_x_q8_0<block_q8_0>(w, q8, n);
+    case TensorType::IQ4_NL: return dot_x_q8_0<block_iq4_nl>(w, q8, n);
+    case TensorType::Q4_K: return dot_k4_q8_K<block_q4_K>(w, q8k, n);
+    case TensorType::Q5_K: return dot_k4_q8_K<block_q5_K>(w, q8k, n);
+    case TensorType::Q6_K: return dot_q6_K_q8_K(w, q8k, n);
+    case TensorType::IQ4_XS: return dot_iq4_xs_q8_K(w, q8k, n);
+    default: return dot_dequantized(type, w, static_cast<const float*>(act), n);
+  }
+}
+
+}  // namespace edgelm

@@ -1,0 +1,255 @@
+#include "models/gemma4/gemma4_model.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+#include "quant/dequantize.h"
+#include "runtime/thread_pool.h"
+#include "util/error.h"
+#include "util/half.h"
+
+namespace edgelm {
+
+std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) {
+  GgufFile file = GgufFile::open(path);
+  Gemma4Config config = Gemma4Config::from_gguf(file);
+  return std::unique_ptr<Gemma4Model>(new Gemma4Model(std::move(file), std::move(config)));
+}
+
+Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
+    : file_(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(file_, config_)) {}
+
+KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
+  std::vector<LayerKvSpec> specs(config_.n_layers);
+  for (uint32_t l = 0; l < config_.n_layers; ++l) {
+    if (!config_.owns_kv(l)) continue;
+    LayerKvSpec& s = specs[l];
+    s.owns = true;
+    s.n_kv_heads = config_.n_head_kv[l];
+    s.head_dim = config_.head_dim(l);
+    // A sliding layer needs the window behind the oldest token of a micro-batch plus
+    // the micro-batch itself; never more than the context.
+    s.ring = config_.is_sliding[l] && config_.sliding_window + n_ubatch < n_ctx;
+    s.max_positions = s.ring ? config_.sliding_window + n_ubatch : n_ctx;
+  }
+  return KvCache(std::move(specs), n_ctx);
+}
+
+void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
+                       float* logits) const {
+  if (tokens.empty()) fail("no tokens to evaluate");
+  if (cache.n_past() + tokens.size() > cache.n_ctx()) {
+    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
+         tokens.size(), cache.n_ctx());
+  }
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
+      fail("token id {} at index {} is out of range (vocabulary has {} tokens)", tokens[i], i, config_.n_vocab);
+    }
+  }
+  for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
+    const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
+    const bool last = start + n == tokens.size();
+    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr);
+  }
+}
+
+namespace {
+
+// Attention of one query head over positions [first, pos] of a layer's cache:
+// scores in f32 from f16 q and K, softmax in f32, probabilities rounded to f16 before
+// they weight the f16 V rows (llama.cpp's non-flash-attention arithmetic).
+void attend(const float* q, uint32_t hd, KvCache& cache, uint32_t src_layer, uint32_t kv_head, uint32_t first,
+            uint32_t pos, std::vector<uint16_t>& q16, std::vector<float>& scores, float* out) {
+  q16.resize(hd);
+  for (uint32_t k = 0; k < hd; ++k) q16[k] = f32_to_f16(q[k]);
+  const uint32_t n = pos - first + 1;
+  scores.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint16_t* key = cache.key(src_layer, first + i, kv_head);
+    float s = 0.0f;
+    for (uint32_t k = 0; k < hd; ++k) s += f16_to_f32(q16[k]) * f16_to_f32(key[k]);
+    scores[i] = s;  // attention scale 1.0: the q/k norms replace 1/sqrt(hd)
+  }
+  softmax(scores.data(), n);
+  for (uint32_t k = 0; k < hd; ++k) out[k] = 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float p = f16_to_f32(f32_to_f16(scores[i]));
+    const uint16_t* value = cache.value(src_layer, first + i, kv_head);
+    for (uint32_t k = 0; k < hd; ++k) out[k] += p * f16_to_f32(value[k]);
+  }
+}
+
+}  // namespace
+
+void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
+                                 float* logits) const {
+  const Gemma4Config& c = config_;
+  const Gemma4Weights& w = weights_;
+  const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
+  const uint32_t p0 = cache.n_past();
+  cache.reserve(p0 + static_cast<uint32_t>(n));
+
+  // x = token_embd[id] · sqrt(d)                                          [n, d]
+  std::vector<float> x(static_cast<size_t>(n * d));
+  const float embd_scale = std::sqrt(static_cast<float>(d));
+  for (int64_t t = 0; t < n; ++t) {
+    float* xt = x.data() + t * d;
+    dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(tokens[t]) * w.token_embd.row_bytes,
+                   xt, d);
+    for (int64_t i = 0; i < d; ++i) xt[i] *= embd_scale;
+  }
+
+  // Per-layer inputs, once per token for all layers                       [n, L, P]
+  //   ple = (rms(proj·x / sqrt(d), per_layer_proj_norm) + per_layer_token_embd[id]·sqrt(P)) / sqrt(2)
+  std::vector<float> ple;
+  if (P > 0) {
+    ple.resize(static_cast<size_t>(n * L * P));
+    matmul(w.per_layer_model_proj, x.data(), n, ple.data(), pool);
+    const float proj_scale = 1.0f / std::sqrt(static_cast<float>(d));
+    const float tok_scale = std::sqrt(static_cast<float>(P));
+    const float mix_scale = 1.0f / std::sqrt(2.0f);
+    std::vector<float> row(static_cast<size_t>(L * P));
+    for (int64_t t = 0; t < n; ++t) {
+      const WeightMatrix& pt = w.per_layer_token_embd;
+      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(tokens[t]) * pt.row_bytes, row.data(), L * P);
+      for (int64_t l = 0; l < L; ++l) {
+        float* m = ple.data() + (t * L + l) * P;
+        for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
+        rms_norm(m, w.per_layer_proj_norm.data(), P, c.rms_eps, m);
+        for (int64_t i = 0; i < P; ++i) m[i] = (m[i] + row[l * P + i] * tok_scale) * mix_scale;
+      }
+    }
+  }
+
+  // RoPE tables per token for both layer types.
+  const int rot_full = static_cast<int>(c.rope_dims_full), rot_swa = static_cast<int>(c.rope_dims_swa);
+  std::vector<float> cos_full(static_cast<size_t>(n * rot_full / 2)), sin_full(cos_full.size());
+  std::vector<float> cos_swa(static_cast<size_t>(n * rot_swa / 2)), sin_swa(cos_swa.size());
+  const float* freqs = w.rope_freqs.empty() ? nullptr : w.rope_freqs.data();
+  for (int64_t t = 0; t < n; ++t) {
+    rope_tables(p0 + t, rot_full, c.rope_base_full, freqs, cos_full.data() + t * rot_full / 2,
+                sin_full.data() + t * rot_full / 2);
+    rope_tables(p0 + t, rot_swa, c.rope_base_swa, nullptr, cos_swa.data() + t * rot_swa / 2,
+                sin_swa.data() + t * rot_swa / 2);
+  }
+
+  std::vector<float> h(static_cast<size_t>(n * d)), a1(static_cast<size_t>(n * d));
+  for (uint32_t l = 0; l < c.n_layers; ++l) {
+    const Gemma4LayerWeights& lw = w.layers[l];
+    const int64_t hd = c.head_dim(l), H = c.n_head[l], KV = c.n_head_kv[l], F = c.n_ff[l];
+    const bool sliding = c.is_sliding[l];
+    const int rot = sliding ? rot_swa : rot_full;
+    const float* cos_t = sliding ? cos_swa.data() : cos_full.data();
+    const float* sin_t = sliding ? sin_swa.data() : sin_full.data();
+
+    // h = rms(x, attn_norm)                                                [n, d]
+    for (int64_t t = 0; t < n; ++t) rms_norm(x.data() + t * d, lw.attn_norm.data(), d, c.rms_eps, h.data() + t * d);
+
+    // q = rope(rms(attn_q·h, q_norm)) per head                             [n, H, hd]
+    std::vector<float> q(static_cast<size_t>(n * H * hd));
+    matmul(lw.attn_q, h.data(), n, q.data(), pool);
+    for (int64_t t = 0; t < n; ++t) {
+      for (int64_t i = 0; i < H; ++i) {
+        float* qi = q.data() + (t * H + i) * hd;
+        rms_norm(qi, lw.attn_q_norm.data(), hd, c.rms_eps, qi);
+        rope_neox_apply(qi, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
+      }
+    }
+
+    // Layers that own KV append k = rope(rms(k, k_norm)), v = rms(v) to their cache.
+    if (c.owns_kv(l)) {
+      std::vector<float> k(static_cast<size_t>(n * KV * hd)), v(k.size());
+      matmul(lw.attn_k, h.data(), n, k.data(), pool);
+      if (lw.attn_v.present()) matmul(lw.attn_v, h.data(), n, v.data(), pool);
+      else v = k;  // no attn_v: V is the raw K projection
+      for (int64_t t = 0; t < n; ++t) {
+        for (int64_t j = 0; j < KV; ++j) {
+          float* kj = k.data() + (t * KV + j) * hd;
+          float* vj = v.data() + (t * KV + j) * hd;
+          rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
+          rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
+          rms_norm(vj, nullptr, hd, c.rms_eps, vj);
+          uint16_t* kc = cache.key(l, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
+          uint16_t* vc = cache.value(l, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
+          for (int64_t e = 0; e < hd; ++e) {
+            kc[e] = f32_to_f16(kj[e]);
+            vc[e] = f32_to_f16(vj[e]);
+          }
+        }
+      }
+    }
+
+    // Attention per token and head over the visible positions of the source cache.
+    const uint32_t src = c.kv_source_layer(l);
+    std::vector<float> attn(static_cast<size_t>(n * H * hd));
+    pool.parallel_ranges(n * H, [&](int64_t b, int64_t e) {
+      std::vector<uint16_t> q16;
+      std::vector<float> scores;
+      for (int64_t th = b; th < e; ++th) {
+        const int64_t t = th / H, i = th % H;
+        const uint32_t pos = p0 + static_cast<uint32_t>(t);
+        const uint32_t first = sliding && pos + 1 > c.sliding_window ? pos + 1 - c.sliding_window : 0;
+        attend(q.data() + th * hd, static_cast<uint32_t>(hd), cache, src, static_cast<uint32_t>(i / (H / KV)), first,
+               pos, q16, scores, attn.data() + th * hd);
+      }
+    });
+
+    // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
+    matmul(lw.attn_output, attn.data(), n, a1.data(), pool);
+    for (int64_t t = 0; t < n; ++t) {
+      float* r = a1.data() + t * d;
+      rms_norm(r, lw.post_attention_norm.data(), d, c.rms_eps, r);
+      for (int64_t i = 0; i < d; ++i) r[i] += x[t * d + i];
+    }
+
+    // y = rms(ffn_down·(gelu(gate·g) ⊙ up·g), post_ffw_norm) + a1, g = rms(a1, ffn_norm)
+    for (int64_t t = 0; t < n; ++t) rms_norm(a1.data() + t * d, lw.ffn_norm.data(), d, c.rms_eps, h.data() + t * d);
+    std::vector<float> gate(static_cast<size_t>(n * F)), up(gate.size());
+    matmul(lw.ffn_gate, h.data(), n, gate.data(), pool);
+    matmul(lw.ffn_up, h.data(), n, up.data(), pool);
+    geglu(gate.data(), up.data(), n * F, gate.data());
+    matmul(lw.ffn_down, gate.data(), n, x.data(), pool);  // x is free now: reuse it for y
+    for (int64_t t = 0; t < n; ++t) {
+      float* y = x.data() + t * d;
+      rms_norm(y, lw.post_ffw_norm.data(), d, c.rms_eps, y);
+      for (int64_t i = 0; i < d; ++i) y[i] += a1[t * d + i];
+    }
+
+    // Per-layer embedding residual: y += rms(proj·(gelu(inp_gate·y) ⊙ ple[l]), post_norm)
+    if (P > 0) {
+      std::vector<float> g(static_cast<size_t>(n * P));
+      matmul(lw.inp_gate, x.data(), n, g.data(), pool);
+      for (int64_t t = 0; t < n; ++t) {
+        for (int64_t i = 0; i < P; ++i) {
+          g[t * P + i] = gelu(g[t * P + i]) * ple[(t * L + l) * P + i];
+        }
+      }
+      matmul(lw.proj, g.data(), n, h.data(), pool);
+      for (int64_t t = 0; t < n; ++t) {
+        float* r = h.data() + t * d;
+        rms_norm(r, lw.post_norm.data(), d, c.rms_eps, r);
+        for (int64_t i = 0; i < d; ++i) x[t * d + i] += r[i];
+      }
+    }
+    if (lw.output_scale != 1.0f) {
+      for (float& v : x) v *= lw.output_scale;
+    }
+  }
+  cache.set_n_past(p0 + static_cast<uint32_t>(n));
+
+  if (logits == nullptr) return;
+  // logits = softcap(output · rms(x_last, output_norm))                   [V]
+  std::vector<float> last(static_cast<size_t>(d));
+  rms_norm(x.data() + (n - 1) * d, w.output_norm.data(), d, c.rms_eps, last.data());
+  matmul(w.output, last.data(), 1, logits, pool);
+  if (c.final_logit_softcap > 0.0f) {
+    const float cap = c.final_logit_softcap;
+    for (uint32_t i = 0; i < c.n_vocab; ++i) logits[i] = softcap(logits[i], cap);
+  }
+}
+
+}  // namespace edgelm

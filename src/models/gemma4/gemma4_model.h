@@ -1,0 +1,45 @@
+#pragma once
+// Gemma 4 text model: loading and the forward pass (spec: gemma4.md §3-6).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "gguf/gguf_reader.h"
+#include "models/gemma4/gemma4_config.h"
+#include "models/gemma4/gemma4_weights.h"
+#include "runtime/kv_cache.h"
+
+namespace edgelm {
+
+class ThreadPool;
+
+class Gemma4Model {
+ public:
+  // Maps and validates a gemma4 GGUF (hyper-parameters, every tensor's shape and type).
+  static std::unique_ptr<Gemma4Model> open(const std::string& path);
+
+  const Gemma4Config& config() const { return config_; }
+  const GgufFile& file() const { return file_; }
+  const Gemma4Weights& weights() const { return weights_; }
+
+  // An empty cache for one sequence of up to n_ctx tokens processed in micro-batches
+  // of at most n_ubatch tokens.
+  KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const;
+
+  // Appends `tokens` at positions cache.n_past() onward, in micro-batches of at most
+  // n_ubatch, and writes the last token's logits (n_vocab floats) to `logits`.
+  // Throws edgelm::Error when the context would overflow or a token id is out of range.
+  void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
+            float* logits) const;
+
+ private:
+  Gemma4Model(GgufFile file, Gemma4Config config);
+  void forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits) const;
+
+  GgufFile file_;
+  Gemma4Config config_;
+  Gemma4Weights weights_;
+};
+
+}  // namespace edgelm

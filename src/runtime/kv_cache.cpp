@@ -1,0 +1,32 @@
+#include "runtime/kv_cache.h"
+
+#include <algorithm>
+
+namespace edgelm {
+
+KvCache::KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx)
+    : specs_(std::move(layers)), keys_(specs_.size()), values_(specs_.size()), capacity_(specs_.size(), 0),
+      n_ctx_(n_ctx) {}
+
+void KvCache::reserve(uint32_t end) {
+  for (size_t l = 0; l < specs_.size(); ++l) {
+    const LayerKvSpec& s = specs_[l];
+    if (!s.owns) continue;
+    const uint32_t want = s.ring ? s.max_positions : std::min(s.max_positions, end);
+    if (capacity_[l] >= want) continue;
+    // Ring buffers are allocated whole; full layers double (at least 256 positions).
+    const uint32_t cap = s.ring ? want : std::min(s.max_positions, std::max({want, 2 * capacity_[l], 256u}));
+    const uint64_t n = static_cast<uint64_t>(cap) * s.n_kv_heads * s.head_dim;
+    keys_[l].resize(n);
+    values_[l].resize(n);
+    capacity_[l] = cap;
+  }
+}
+
+uint64_t KvCache::allocated_bytes() const {
+  uint64_t total = 0;
+  for (size_t l = 0; l < specs_.size(); ++l) total += (keys_[l].size() + values_[l].size()) * sizeof(uint16_t);
+  return total;
+}
+
+}  // namespace edgelm

@@ -1,0 +1,52 @@
+#pragma once
+// K/V storage of one sequence, in f16 like llama.cpp's default cache. Only layers that
+// own KV have storage (KV-shared layers read their donor's). Sliding-window layers keep
+// a ring buffer of window + ubatch positions; full-attention layers grow with the
+// context, allocated as it fills rather than up front.
+#include <cstdint>
+#include <vector>
+
+namespace edgelm {
+
+struct LayerKvSpec {
+  bool owns = false;      // false: this layer stores nothing
+  bool ring = false;      // sliding layer: slot = position % capacity
+  uint32_t n_kv_heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t max_positions = 0;  // ring size, or the context size for full layers
+};
+
+class KvCache {
+ public:
+  KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx);
+
+  uint32_t n_ctx() const { return n_ctx_; }
+  // Positions stored so far (the next token's position).
+  uint32_t n_past() const { return n_past_; }
+  void set_n_past(uint32_t n) { n_past_ = n; }
+
+  // Makes room for positions [0, end) in every layer (full layers grow geometrically).
+  void reserve(uint32_t end);
+
+  // Row of kv head `h` at `pos` (head_dim f16 values).
+  uint16_t* key(uint32_t layer, uint32_t pos, uint32_t h) { return slot(keys_[layer], layer, pos, h); }
+  uint16_t* value(uint32_t layer, uint32_t pos, uint32_t h) { return slot(values_[layer], layer, pos, h); }
+
+  // Bytes currently allocated for K and V.
+  uint64_t allocated_bytes() const;
+
+ private:
+  uint16_t* slot(std::vector<uint16_t>& store, uint32_t layer, uint32_t pos, uint32_t h) {
+    const LayerKvSpec& s = specs_[layer];
+    const uint32_t index = s.ring ? pos % s.max_positions : pos;
+    return store.data() + (static_cast<uint64_t>(index) * s.n_kv_heads + h) * s.head_dim;
+  }
+
+  std::vector<LayerKvSpec> specs_;
+  std::vector<std::vector<uint16_t>> keys_, values_;
+  std::vector<uint32_t> capacity_;  // positions allocated per layer
+  uint32_t n_ctx_;
+  uint32_t n_past_ = 0;
+};
+
+}  // namespace edgelm
