@@ -23,6 +23,7 @@ struct SynthArgs {
   uint64_t seed = 42;
   std::string out;
   int threads = 0;
+  std::vector<std::string> tensor_types;
 };
 }  // namespace
 
@@ -45,6 +46,9 @@ Command add_synth_command(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Random seed (same seed, same file)")->capture_default_str();
   sub->add_option("-o,--output", args->out, "Output GGUF path")->required();
   sub->add_option("-t,--threads", args->threads, "Threads [default: all cores]");
+  sub->add_option("--tensor-type", args->tensor_types,
+                  "REGEX=TYPE: weights whose name matches REGEX get TYPE (repeatable, first match wins), "
+                  "e.g. --tensor-type 'ffn_down=q8_0'");
 
   auto run = [args]() -> int {
     const auto quant = type_from_name(args->quant);
@@ -54,6 +58,12 @@ Command add_synth_command(CLI::App& app) {
     o.quant = *quant;
     o.vocab_path = args->vocab.empty() ? default_vocab_path("ggml-vocab-gemma-4.gguf") : args->vocab;
     o.seed = args->seed;
+    for (const std::string& spec : args->tensor_types) {
+      const size_t eq = spec.rfind('=');
+      const auto type = eq == std::string::npos ? std::nullopt : type_from_name(spec.substr(eq + 1));
+      if (!type) fail("--tensor-type '{}': expected REGEX=TYPE with TYPE one of {}", printable(spec), quantizable_type_names());
+      o.tensor_types.emplace_back(spec.substr(0, eq), *type);
+    }
     o.out_path = args->out;
     o.threads = args->threads > 0 ? args->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const bool tty = isatty(STDERR_FILENO) != 0;

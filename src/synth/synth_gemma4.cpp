@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <regex>
 
 #include "gguf/gguf_reader.h"
 #include "gguf/gguf_writer.h"
@@ -170,12 +171,23 @@ struct PlannedTensor {
   float std;                  // spread of the values (meaning depends on fill)
 };
 
-std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType quant) {
+std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType quant,
+                                        const std::vector<std::pair<std::regex, TensorType>>& overrides) {
   const Gemma4Config& c = preset.config;
   std::vector<PlannedTensor> out;
   const int64_t d = c.d_model, V = c.n_vocab, P = c.per_layer_dim, L = c.n_layers;
   auto weight = [&](std::string name, std::vector<int64_t> dims, int layer, float std) {
-    const TensorType t = gemma4_weight_type(quant, name, layer, c.n_layers, dims[0]);
+    TensorType requested = quant;
+    bool overridden = false;
+    for (const auto& [pattern, type] : overrides) {
+      if (std::regex_search(name, pattern)) {
+        requested = type;
+        overridden = true;
+        break;
+      }
+    }
+    const TensorType t = overridden ? gemma4_weight_type(requested, "", -1, c.n_layers, dims[0])
+                                    : gemma4_weight_type(quant, name, layer, c.n_layers, dims[0]);
     out.push_back({std::move(name), std::move(dims), t, Fill::kUniform, std});
   };
   auto norm = [&](std::string name, int64_t n, float scale = 1.0f) {
@@ -267,7 +279,16 @@ SynthReport synth_gemma4(const SynthOptions& o) {
   config.n_vocab = static_cast<uint32_t>(n_tokens);
   config.validate("preset " + o.preset);
 
-  const std::vector<PlannedTensor> plan = plan_tensors(preset, o.quant);
+  std::vector<std::pair<std::regex, TensorType>> overrides;
+  for (const auto& [pattern, type] : o.tensor_types) {
+    if (!type_traits(type).can_quantize) fail("cannot write tensors of type '{}'", type_name(type));
+    try {
+      overrides.emplace_back(std::regex(pattern), type);
+    } catch (const std::regex_error& e) {
+      fail("--tensor-type: bad pattern '{}': {}", printable(pattern), e.what());
+    }
+  }
+  const std::vector<PlannedTensor> plan = plan_tensors(preset, o.quant, overrides);
 
   GgufWriter w(o.out_path);
   w.add_string("general.architecture", "gemma4");

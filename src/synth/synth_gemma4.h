@@ -29,6 +29,10 @@ struct SynthOptions {
   uint64_t seed = 42;
   std::string out_path;
   int threads = 1;
+  // Per-tensor type overrides, first match wins: weights whose name matches the regex
+  // (std::regex_search) get that type instead of the rule-based one (still subject to
+  // the block-size fallback). Like llama-quantize's --tensor-type.
+  std::vector<std::pair<std::string, TensorType>> tensor_types;
   // Called with (bytes written, bytes total) as the file fills; may be empty.
   std::function<void(uint64_t, uint64_t)> progress;
 };

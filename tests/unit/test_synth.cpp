@@ -193,3 +193,27 @@ TEST(Synth, RefusesTypesItCannotWrite) {
 
 }  // namespace
 }  // namespace edgelm
+
+namespace edgelm {
+namespace {
+
+TEST(Synth, TensorTypeOverridesApplyFirstMatchWithFallback) {
+  test::TempDir dir;
+  SynthOptions o;
+  o.preset = "tiny";
+  o.quant = TensorType::Q4_0;
+  o.vocab_path = small_vocab();
+  o.out_path = dir.file("o.gguf");
+  o.tensor_types = {{"ffn_down", TensorType::Q8_0}, {"ffn_", TensorType::Q6_K}, {"^blk\\.3\\.proj", TensorType::Q4_K}};
+  synth_gemma4(o);
+  const GgufFile f = GgufFile::open(o.out_path);
+  EXPECT_EQ(f.tensor("blk.0.ffn_down.weight").type, TensorType::Q8_0);  // first match wins
+  EXPECT_EQ(f.tensor("blk.0.ffn_gate.weight").type, TensorType::Q6_K);
+  EXPECT_EQ(f.tensor("blk.0.attn_q.weight").type, TensorType::Q4_0);    // no match: --quant
+  EXPECT_EQ(f.tensor("blk.3.proj.weight").type, TensorType::Q8_0);      // 32-wide rows: q4_k falls back
+  o.tensor_types = {{"([", TensorType::Q8_0}};
+  EXPECT_THROW(synth_gemma4(o), Error);
+}
+
+}  // namespace
+}  // namespace edgelm
