@@ -1,6 +1,7 @@
 #include "kernels/vec_dot.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 
@@ -38,20 +39,42 @@ void codes(const block_iq4_nl& b, int8_t* c) {
   for (int i = 0; i < kQK; ++i) c[i] = kIQ4NLValues[q[i]];
 }
 
-template <typename Block>
+// Per-block scales are combined as f32(d_w) * f32(d_a) and folded in with a fused
+// multiply-add, in one of the two accumulation orders llama.cpp's x86 kernels use, so
+// results agree with it to the last bit (a 1-ulp difference here can flip an int8
+// activation rounding downstream and move probabilities by 1e-3):
+//  - kSequential: acc = fma(sumi, scale, acc) block after block (repacked q4_0/iq4_nl);
+//  - kEightLanes: lane j accumulates elements 4j..4j+3 of every block, the lanes are
+//    summed pairwise at the end (ggml_vec_dot_q8_0_q8_0 and llamafile's tinyBLAS).
+enum class Order { kSequential, kEightLanes };
+
+template <typename Block, Order kOrder>
 float dot_x_q8_0(const uint8_t* w, const block_q8_0* y, int64_t n) {
-  float sum = 0.0f;
+  float acc = 0.0f;
+  float lanes[8] = {};
   for (int64_t b = 0; b < n / kQK; ++b) {
     const Block x = load_block<Block>(w, b);
     block_q8_0 a;
     std::memcpy(&a, &y[b], sizeof a);
     int8_t c[kQK];
     codes(x, c);
-    int32_t sumi = 0;
-    for (int i = 0; i < kQK; ++i) sumi += c[i] * a.qs[i];
-    sum += f16_to_f32(x.d) * f16_to_f32(a.d) * static_cast<float>(sumi);
+    const float scale = f16_to_f32(x.d) * f16_to_f32(a.d);
+    if constexpr (kOrder == Order::kSequential) {
+      int32_t sumi = 0;
+      for (int i = 0; i < kQK; ++i) sumi += c[i] * a.qs[i];
+      acc = std::fma(static_cast<float>(sumi), scale, acc);
+    } else {
+      for (int j = 0; j < 8; ++j) {
+        int32_t s4 = 0;
+        for (int i = 4 * j; i < 4 * j + 4; ++i) s4 += c[i] * a.qs[i];
+        lanes[j] = std::fma(scale, static_cast<float>(s4), lanes[j]);
+      }
+    }
   }
-  return sum;
+  if constexpr (kOrder == Order::kEightLanes) {
+    acc = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+  }
+  return acc;
 }
 
 // ---- 256-element formats x q8_K ---------------------------------------------------
@@ -193,10 +216,10 @@ float vec_dot(TensorType type, const uint8_t* w, const void* act, int64_t n) {
     }
     case TensorType::F16: return dot_half<f16_to_f32>(w, static_cast<const uint16_t*>(act), n);
     case TensorType::BF16: return dot_half<bf16_to_f32>(w, static_cast<const uint16_t*>(act), n);
-    case TensorType::Q4_0: return dot_x_q8_0<block_q4_0>(w, q8, n);
-    case TensorType::Q5_0: return dot_x_q8_0<block_q5_0>(w, q8, n);
-    case TensorType::Q8_0: return dot_x_q8_0<block_q8_0>(w, q8, n);
-    case TensorType::IQ4_NL: return dot_x_q8_0<block_iq4_nl>(w, q8, n);
+    case TensorType::Q4_0: return dot_x_q8_0<block_q4_0, Order::kSequential>(w, q8, n);
+    case TensorType::Q5_0: return dot_x_q8_0<block_q5_0, Order::kEightLanes>(w, q8, n);
+    case TensorType::Q8_0: return dot_x_q8_0<block_q8_0, Order::kEightLanes>(w, q8, n);
+    case TensorType::IQ4_NL: return dot_x_q8_0<block_iq4_nl, Order::kSequential>(w, q8, n);
     case TensorType::Q4_K: return dot_k4_q8_K<block_q4_K>(w, q8k, n);
     case TensorType::Q5_K: return dot_k4_q8_K<block_q5_K>(w, q8k, n);
     case TensorType::Q6_K: return dot_q6_K_q8_K(w, q8k, n);
