@@ -35,6 +35,7 @@ struct RunArgs {
   bool ignore_eos = false;
   std::string probs_out;
   std::string logits_out;
+  std::string trace_out;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -80,6 +81,26 @@ std::vector<std::pair<int32_t, float>> top_probs(const std::vector<float>& logit
   return out;
 }
 
+// The prompt's last token, stage by stage, as JSON: compare it with the reference
+// implementation's trace to find the first layer where two engines part.
+void write_trace(const std::string& path, const Gemma4Trace& t) {
+  std::ofstream f(path);
+  if (!f) fail("{}: cannot create", path);
+  auto vec = [](const std::vector<float>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{:.9g}", i ? "," : "", v[i]);
+    return s + "]";
+  };
+  auto list = [&](const std::vector<std::vector<float>>& vs) {
+    std::string s = "[";
+    for (size_t i = 0; i < vs.size(); ++i) s += (i ? ",\n  " : "") + vec(vs[i]);
+    return s + "]";
+  };
+  f << "{\"embedding\": " << vec(t.embedding) << ",\n\"per_layer_input\": " << list(t.per_layer_input)
+    << ",\n\"layer_output\": " << list(t.layer_output) << ",\n\"final_norm\": " << vec(t.final_norm) << "}\n";
+  if (!f) fail("{}: write failed", path);
+}
+
 int32_t pick(const std::vector<float>& logits, float temp, std::mt19937_64& rng) {
   if (temp <= 0.0f) {
     // Greedy; ties go to the lowest id.
@@ -117,8 +138,10 @@ int run(const RunArgs& a) {
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  model->eval(cache, prompt, a.ubatch, pool, logits.data());
+  Gemma4Trace trace;
+  model->eval(cache, prompt, a.ubatch, pool, logits.data(), a.trace_out.empty() ? nullptr : &trace);
   const auto t1 = clock::now();
+  if (!a.trace_out.empty()) write_trace(a.trace_out, trace);
   for (int i = 0; i < a.n_predict; ++i) {
     const int32_t next = pick(logits, a.temp, rng);
     if (probs) {
@@ -173,6 +196,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--probs-out", a->probs_out,
                   "Write per generated step a JSON line {\"token\", \"top\": [[id, p], ...]} (20 most probable)");
   sub->add_option("--logits-out", a->logits_out, "Write the last position's logits (f32, little endian)");
+  sub->add_option("--trace-out", a->trace_out,
+                  "Write the prompt's last token stage by stage (embedding, per-layer inputs, each layer's "
+                  "output, final norm) as JSON, to locate a mismatch layer by layer");
   return {sub, [a] { return run(*a); }};
 }
 

@@ -28,16 +28,33 @@ std::vector<bool> pattern_every(uint32_t n_layers, uint32_t period) {
   return p;
 }
 
+// E2B and E4B share head dims (512 full / 256 sliding, fully rotated), 8 query heads,
+// a 512-token window and 256-wide per-layer embeddings; they differ in these numbers.
+Gemma4Config real_dimensions(uint32_t n_layers, uint32_t d_model, uint32_t full_every, uint32_t shared_kv_layers,
+                             uint32_t n_head_kv, uint32_t n_ff, uint32_t n_ff_shared) {
+  Gemma4Config c;
+  c.n_layers = n_layers;
+  c.d_model = d_model;
+  c.is_sliding = pattern_every(n_layers, full_every);
+  c.shared_kv_layers = shared_kv_layers;
+  c.n_head.assign(n_layers, 8);
+  c.n_head_kv.assign(n_layers, n_head_kv);
+  c.head_dim_full = 512;
+  c.head_dim_swa = 256;
+  c.rope_dims_full = 512;
+  c.rope_dims_swa = 256;
+  c.sliding_window = 512;
+  c.per_layer_dim = 256;
+  c.n_ff.resize(n_layers);
+  for (uint32_t l = 0; l < n_layers; ++l) c.n_ff[l] = l < n_layers - shared_kv_layers ? n_ff : n_ff_shared;
+  return c;
+}
+
 }  // namespace
 
 Gemma4Preset gemma4_preset(const std::string& name) {
   Gemma4Preset preset;
   Gemma4Config& c = preset.config;
-  c.rope_base_full = 1e6f;
-  c.rope_base_swa = 1e4f;
-  c.rms_eps = 1e-6f;
-  c.final_logit_softcap = 30.0f;
-  c.context_length = 131072;
   if (name == "tiny") {
     // Small, but with every feature of the real models: sliding + full layers, a
     // window of 32 so short tests cross it, GQA with different KV head counts per
@@ -63,39 +80,19 @@ Gemma4Preset gemma4_preset(const std::string& name) {
     // full layer so the "V = raw K projection" path is exercised too.
     preset.layer_without_attn_v = 2;
   } else if (name == "e2b") {
-    c.n_layers = 35;
-    c.d_model = 1536;
-    c.is_sliding = pattern_every(35, 5);
-    c.shared_kv_layers = 20;
-    c.n_head.assign(35, 8);
-    c.n_head_kv.assign(35, 1);
-    c.head_dim_full = 512;
-    c.head_dim_swa = 256;
-    c.rope_dims_full = 512;
-    c.rope_dims_swa = 256;
-    c.sliding_window = 512;
-    c.per_layer_dim = 256;
-    c.n_ff.resize(35);
-    for (uint32_t l = 0; l < 35; ++l) c.n_ff[l] = l < 15 ? 6144 : 12288;
+    c = real_dimensions(35, 1536, 5, 20, 1, 6144, 12288);
   } else if (name == "e4b") {
-    c.n_layers = 42;
-    c.d_model = 2560;
-    c.is_sliding = pattern_every(42, 6);
-    c.shared_kv_layers = 18;
-    c.n_head.assign(42, 8);
-    c.n_head_kv.assign(42, 2);
-    c.head_dim_full = 512;
-    c.head_dim_swa = 256;
-    c.rope_dims_full = 512;
-    c.rope_dims_swa = 256;
-    c.sliding_window = 512;
-    c.per_layer_dim = 256;
-    c.n_ff.assign(42, 10240);
+    c = real_dimensions(42, 2560, 6, 18, 2, 10240, 10240);
   } else {
     std::string names;
     for (const auto& n : gemma4_preset_names()) names += (names.empty() ? "" : ", ") + n;
     fail("unknown preset '{}' (available: {})", printable(name), names);
   }
+  c.rope_base_full = 1e6f;
+  c.rope_base_swa = 1e4f;
+  c.rms_eps = 1e-6f;
+  c.final_logit_softcap = 30.0f;
+  c.context_length = 131072;
   return preset;
 }
 

@@ -97,6 +97,47 @@ TEST_F(Gemma4ModelTest, MatchesTheReferenceOnF32Weights) {
   }
 }
 
+// Layer by layer against the reference trace: how a mismatch is localised. Each stage's
+// relative error (|a - b| / |b|, vector norms) stays small, and never jumps between
+// consecutive layers: a wrong op would show up as a jump at its layer.
+TEST_F(Gemma4ModelTest, LayerByLayerAgreesWithTheReference) {
+  const GgufFile file = GgufFile::open(model_path(TensorType::F32));
+  const reference::Gemma4Reference ref(file);
+  const auto m = Gemma4Model::open(model_path(TensorType::F32));
+  const auto toks = tokens(40, 77);  // crosses the sliding window of 32
+  reference::ReferenceTrace want;
+  ref.forward(toks, &want);
+  Gemma4Trace got;
+  ThreadPool pool(2);
+  KvCache cache = m->new_cache(64, 16);
+  std::vector<float> logits(m->config().n_vocab);
+  m->eval(cache, toks, 16, pool, logits.data(), &got);
+
+  auto rel = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+      num += (static_cast<double>(a.at(i)) - b[i]) * (static_cast<double>(a.at(i)) - b[i]);
+      den += static_cast<double>(b[i]) * b[i];
+    }
+    return std::sqrt(num / std::max(den, 1e-30));
+  };
+  EXPECT_LT(rel(got.embedding, want.embedding), 1e-6);
+  ASSERT_EQ(got.per_layer_input.size(), want.per_layer_input.size());
+  for (size_t l = 0; l < want.per_layer_input.size(); ++l) {
+    EXPECT_LT(rel(got.per_layer_input[l], want.per_layer_input[l]), 1e-5) << "per-layer input " << l;
+  }
+  ASSERT_EQ(got.layer_output.size(), want.layer_output.size());
+  double previous = 0;
+  for (size_t l = 0; l < want.layer_output.size(); ++l) {
+    const double e = rel(got.layer_output[l], want.layer_output[l]);
+    RecordProperty("layer_" + std::to_string(l), std::to_string(e));
+    EXPECT_LT(e, 3e-3) << "layer " << l;
+    EXPECT_LT(e, previous + 2e-3) << "error jumps at layer " << l;
+    previous = e;
+  }
+  EXPECT_LT(rel(got.final_norm, want.final_norm), 3e-3);
+}
+
 TEST_F(Gemma4ModelTest, RefusesContextOverflowAndBadTokens) {
   const auto m = Gemma4Model::open(model_path(TensorType::Q8_0));
   ThreadPool pool(1);

@@ -39,7 +39,7 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
 }
 
 void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-                       float* logits) const {
+                       float* logits, Gemma4Trace* trace) const {
   if (tokens.empty()) fail("no tokens to evaluate");
   if (cache.n_past() + tokens.size() > cache.n_ctx()) {
     fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
@@ -53,7 +53,8 @@ void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t
   for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
     const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
     const bool last = start + n == tokens.size();
-    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr);
+    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
+                   last ? trace : nullptr);
   }
 }
 
@@ -86,7 +87,7 @@ void attend(const float* q, uint32_t hd, KvCache& cache, uint32_t src_layer, uin
 }  // namespace
 
 void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
-                                 float* logits) const {
+                                 float* logits, Gemma4Trace* trace) const {
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
@@ -101,6 +102,15 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(tokens[t]) * w.token_embd.row_bytes,
                    xt, d);
     for (int64_t i = 0; i < d; ++i) xt[i] *= embd_scale;
+  }
+  // Copies the last token's row of a [n, width] buffer into the trace.
+  auto last_row = [n](const std::vector<float>& buf, int64_t width, int64_t offset = 0) {
+    const auto* p = buf.data() + (n - 1) * width + offset;
+    return std::vector<float>(p, p + width);
+  };
+  if (trace) {
+    *trace = Gemma4Trace{};
+    trace->embedding = last_row(x, d);
   }
 
   // Per-layer inputs, once per token for all layers                       [n, L, P]
@@ -121,6 +131,12 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
         for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
         rms_norm(m, w.per_layer_proj_norm.data(), P, c.rms_eps, m);
         for (int64_t i = 0; i < P; ++i) m[i] = (m[i] + row[l * P + i] * tok_scale) * mix_scale;
+      }
+    }
+    if (trace) {
+      for (int64_t l = 0; l < L; ++l) {
+        const float* m = ple.data() + ((n - 1) * L + l) * P;
+        trace->per_layer_input.emplace_back(m, m + P);
       }
     }
   }
@@ -238,6 +254,7 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     if (lw.output_scale != 1.0f) {
       for (float& v : x) v *= lw.output_scale;
     }
+    if (trace) trace->layer_output.push_back(last_row(x, d));
   }
   cache.set_n_past(p0 + static_cast<uint32_t>(n));
 
@@ -245,6 +262,7 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
   // logits = softcap(output · rms(x_last, output_norm))                   [V]
   std::vector<float> last(static_cast<size_t>(d));
   rms_norm(x.data() + (n - 1) * d, w.output_norm.data(), d, c.rms_eps, last.data());
+  if (trace) trace->final_norm = last;
   matmul(w.output, last.data(), 1, logits, pool);
   if (c.final_logit_softcap > 0.0f) {
     const float cap = c.final_logit_softcap;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "gguf/gguf_reader.h"
 #include "models/gemma4/gemma4_config.h"
@@ -13,6 +14,15 @@
 namespace edgelm {
 
 class ThreadPool;
+
+// Intermediate values of the last token of an eval() call, for diagnosing a mismatch
+// layer by layer against the reference implementation (tests/reference).
+struct Gemma4Trace {
+  std::vector<float> embedding;                      // x after the sqrt(d) scale   [d]
+  std::vector<std::vector<float>> per_layer_input;   // ple[l]                      [L][P]
+  std::vector<std::vector<float>> layer_output;      // x after each layer          [L][d]
+  std::vector<float> final_norm;                     // rms(x, output_norm)         [d]
+};
 
 class Gemma4Model {
  public:
@@ -30,12 +40,14 @@ class Gemma4Model {
   // Appends `tokens` at positions cache.n_past() onward, in micro-batches of at most
   // n_ubatch, and writes the last token's logits (n_vocab floats) to `logits`.
   // Throws edgelm::Error when the context would overflow or a token id is out of range.
+  // With `trace`, also records the last token's intermediate values.
   void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-            float* logits) const;
+            float* logits, Gemma4Trace* trace = nullptr) const;
 
  private:
   Gemma4Model(GgufFile file, Gemma4Config config);
-  void forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits) const;
+  void forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+                      Gemma4Trace* trace) const;
 
   GgufFile file_;
   Gemma4Config config_;
