@@ -36,6 +36,7 @@ struct RunArgs {
   std::string probs_out;
   std::string logits_out;
   std::string trace_out;
+  std::string force_ids;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -115,6 +116,9 @@ int32_t pick(const std::vector<float>& logits, float temp, std::mt19937_64& rng)
 
 int run(const RunArgs& a) {
   const std::vector<int32_t> prompt = parse_ids(a.prompt_ids);
+  // Teacher forcing: feed these tokens instead of the model's choices (still reporting
+  // the model's own choice and probabilities at each step).
+  const std::vector<int32_t> forced = a.force_ids.empty() ? std::vector<int32_t>{} : parse_ids(a.force_ids);
   if (a.n_predict < 0) fail("-n must not be negative");
   if (a.ubatch == 0) fail("--ubatch must be positive");
   const auto model = Gemma4Model::open(a.model);
@@ -142,17 +146,19 @@ int run(const RunArgs& a) {
   model->eval(cache, prompt, a.ubatch, pool, logits.data(), a.trace_out.empty() ? nullptr : &trace);
   const auto t1 = clock::now();
   if (!a.trace_out.empty()) write_trace(a.trace_out, trace);
-  for (int i = 0; i < a.n_predict; ++i) {
-    const int32_t next = pick(logits, a.temp, rng);
+  const int n_steps = forced.empty() ? a.n_predict : static_cast<int>(forced.size());
+  for (int i = 0; i < n_steps; ++i) {
+    const int32_t choice = pick(logits, a.temp, rng);
+    const int32_t next = forced.empty() ? choice : forced[static_cast<size_t>(i)];
     if (probs) {
-      std::string line = fmt::format("{{\"token\": {}, \"top\": [", next);
+      std::string line = fmt::format("{{\"token\": {}, \"choice\": {}, \"top\": [", next, choice);
       const auto top = top_probs(logits, 20);
       for (size_t k = 0; k < top.size(); ++k) line += fmt::format("{}[{}, {:.9g}]", k ? ", " : "", top[k].first, top[k].second);
       *probs << line << "]}\n";
     }
     generated.push_back(next);
-    if (next == eos && !a.ignore_eos) break;
-    if (i + 1 == a.n_predict) break;  // the last token needs no evaluation
+    if (next == eos && !a.ignore_eos && forced.empty()) break;
+    if (i + 1 == n_steps) break;  // the last token needs no evaluation
     const int32_t one[1] = {next};
     model->eval(cache, one, a.ubatch, pool, logits.data());
   }
@@ -194,8 +200,12 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("--ignore-eos", a->ignore_eos, "Keep generating after the end-of-sequence token");
   sub->add_option("--probs-out", a->probs_out,
-                  "Write per generated step a JSON line {\"token\", \"top\": [[id, p], ...]} (20 most probable)");
+                  "Write per generated step a JSON line {\"token\", \"choice\", \"top\": [[id, p], ...]} "
+                  "(token fed back, the model's own choice, the 20 most probable tokens)");
   sub->add_option("--logits-out", a->logits_out, "Write the last position's logits (f32, little endian)");
+  sub->add_option("--force-ids", a->force_ids,
+                  "Teacher forcing: after the prompt, feed these token ids instead of sampling (overrides -n); "
+                  "--probs-out then shows the model's distribution and own choice at each forced step");
   sub->add_option("--trace-out", a->trace_out,
                   "Write the prompt's last token stage by stage (embedding, per-layer inputs, each layer's "
                   "output, final norm) as JSON, to locate a mismatch layer by layer");
