@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "gguf/gguf_writer.h"
 #include "models/gemma4/gemma4_model.h"
 #include "reference/gemma4_reference.h"
 #include "runtime/thread_pool.h"
@@ -147,6 +148,47 @@ TEST_F(Gemma4ModelTest, RefusesContextOverflowAndBadTokens) {
   EXPECT_THROW(m->eval(cache, toks, 8, pool, logits.data()), Error);
   const std::vector<int32_t> bad = {1, 40000};
   EXPECT_THROW(m->eval(cache, bad, 8, pool, logits.data()), Error);
+}
+
+// Sequences are independent: interleaving two caches gives each the logits it gets alone.
+TEST_F(Gemma4ModelTest, IndependentSequencesDoNotInterfere) {
+  const auto m = Gemma4Model::open(model_path(TensorType::Q8_0));
+  const auto a = tokens(40, 5), b = tokens(30, 6);
+  ThreadPool pool(2);
+  KvCache ca = m->new_cache(64, 8), cb = m->new_cache(64, 8);
+  std::vector<float> la(m->config().n_vocab), lb(m->config().n_vocab);
+  for (size_t i = 0; i < 40; i += 10) {
+    m->eval(ca, std::span<const int32_t>(a).subspan(i, 10), 8, pool, la.data());
+    if (i < 30) m->eval(cb, std::span<const int32_t>(b).subspan(i, 10), 8, pool, lb.data());
+  }
+  EXPECT_EQ(la, last_logits(*m, a, 8, 2));
+  EXPECT_EQ(lb, last_logits(*m, b, 8, 2));
+}
+
+// A tensor with the right byte size but the wrong shape is named with both shapes.
+TEST_F(Gemma4ModelTest, MisShapedTensorIsNamed) {
+  const GgufFile src = GgufFile::open(model_path(TensorType::Q8_0));
+  const std::string out = dir_->file("misshaped.gguf");
+  {
+    GgufWriter w(out);
+    for (const KeyValue& kv : src.metadata()) w.add_value(kv.key, kv.value);
+    for (const TensorInfo& t : src.tensors()) {
+      std::vector<int64_t> dims(t.ne.begin(), t.ne.begin() + t.n_dims);
+      if (t.name == "blk.0.ffn_gate.weight") std::swap(dims[0], dims[1]);
+      w.add_tensor(t.name, t.type, dims);
+    }
+    w.write_header();
+    for (const TensorInfo& t : src.tensors()) w.write_tensor_data(t.data, t.n_bytes);
+    w.finish();
+  }
+  try {
+    Gemma4Model::open(out);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor 'blk.0.ffn_gate.weight' has shape [512, 256], expected [256, 512]"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Gemma4Load, OtherArchitecturesAndMissingTensorsAreNamed) {
