@@ -50,6 +50,7 @@
 //   to a fresh process (checked by running the same prompt first and last).
 import path from "node:path";
 import fs from "node:fs";
+import os from "node:os";
 import {fileURLToPath} from "node:url";
 import {loadLlama} from "./oracle.mjs";
 import {kBos, promptSet} from "./prompts.mjs";
@@ -211,6 +212,16 @@ export async function runOracle(modelPath, prompts, n, options = {}, llama = nul
     return results;
   } finally {
     await oracle.dispose();
+  }
+}
+
+// The installed node-llama-cpp version (part of the oracle cache key of run_parity.test.mjs).
+export function oracleVersion() {
+  const dir = process.env.EDGELM_ORACLE_DIR || path.join(os.homedir(), ".cache", "edgelm-oracle");
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "node_modules", "node-llama-cpp", "package.json"), "utf8")).version;
+  } catch {
+    return "unknown";
   }
 }
 
