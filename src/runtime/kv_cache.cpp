@@ -4,9 +4,9 @@
 
 namespace edgelm {
 
-KvCache::KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx)
+KvCache::KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx, uint32_t max_batch)
     : specs_(std::move(layers)), keys_(specs_.size()), values_(specs_.size()), capacity_(specs_.size(), 0),
-      n_ctx_(n_ctx) {}
+      n_ctx_(n_ctx), max_batch_(max_batch) {}
 
 void KvCache::reserve(uint32_t end) {
   for (size_t l = 0; l < specs_.size(); ++l) {

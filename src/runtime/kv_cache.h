@@ -18,9 +18,12 @@ struct LayerKvSpec {
 
 class KvCache {
  public:
-  KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx);
+  // `max_batch`: the most positions appended in one step (ring buffers hold the window
+  // behind the oldest of them plus the step itself).
+  KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx, uint32_t max_batch);
 
   uint32_t n_ctx() const { return n_ctx_; }
+  uint32_t max_batch() const { return max_batch_; }
   // Positions stored so far (the next token's position).
   uint32_t n_past() const { return n_past_; }
   void set_n_past(uint32_t n) { n_past_ = n; }
@@ -46,6 +49,7 @@ class KvCache {
   std::vector<std::vector<uint16_t>> keys_, values_;
   std::vector<uint32_t> capacity_;  // positions allocated per layer
   uint32_t n_ctx_;
+  uint32_t max_batch_;
   uint32_t n_past_ = 0;
 };
 

@@ -148,6 +148,8 @@ TEST_F(Gemma4ModelTest, RefusesContextOverflowAndBadTokens) {
   EXPECT_THROW(m->eval(cache, toks, 8, pool, logits.data()), Error);
   const std::vector<int32_t> bad = {1, 40000};
   EXPECT_THROW(m->eval(cache, bad, 8, pool, logits.data()), Error);
+  const std::vector<int32_t> ok = {1, 2};
+  EXPECT_THROW(m->eval(cache, ok, 9, pool, logits.data()), Error);  // larger than the cache's micro-batch
 }
 
 // Sequences are independent: interleaving two caches gives each the logits it gets alone.

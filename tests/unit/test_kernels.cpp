@@ -192,7 +192,7 @@ TEST(Ops, SoftmaxIgnoresMaskedEntries) {
 TEST(KvCache, RingLayersWrapAndFullLayersGrowKeepingContents) {
   LayerKvSpec ring{true, true, 2, 4, 8};
   LayerKvSpec full{true, false, 1, 4, 1000};
-  KvCache cache({ring, full, LayerKvSpec{}}, 1000);
+  KvCache cache({ring, full, LayerKvSpec{}}, 1000, 4);
   cache.reserve(10);
   EXPECT_EQ(cache.key(0, 3, 1), cache.key(0, 11, 1));  // positions 8 apart share a slot
   EXPECT_NE(cache.key(0, 3, 1), cache.key(0, 3, 0));

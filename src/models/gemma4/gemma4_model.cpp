@@ -35,12 +35,15 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
     s.ring = config_.is_sliding[l] && config_.sliding_window + n_ubatch < n_ctx;
     s.max_positions = s.ring ? config_.sliding_window + n_ubatch : n_ctx;
   }
-  return KvCache(std::move(specs), n_ctx);
+  return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
 
 void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
                        float* logits, Gemma4Trace* trace) const {
   if (tokens.empty()) fail("no tokens to evaluate");
+  if (n_ubatch == 0 || n_ubatch > cache.max_batch()) {
+    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_batch());
+  }
   if (cache.n_past() + tokens.size() > cache.n_ctx()) {
     fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
          tokens.size(), cache.n_ctx());
