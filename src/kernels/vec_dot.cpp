@@ -88,14 +88,24 @@ int32_t idot32(const Code* q, const int8_t* a) {
   return s;
 }
 
-// q4_K and q5_K: value = d*scale[j]*q - dmin*min[j] per 32-element sub-block j.
-template <typename Block>
-float dot_k4_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
+// Walks the blocks of a weight row and its q8_K activations, summing per_block(w, a)
+// in f32 block after block.
+template <typename Block, typename PerBlock>
+float sum_over_q8_K_blocks(const uint8_t* w, const block_q8_K* y, int64_t n, PerBlock per_block) {
   float sum = 0.0f;
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     const Block x = load_block<Block>(w, b);
     block_q8_K a;
     std::memcpy(&a, &y[b], sizeof a);
+    sum += per_block(x, a);
+  }
+  return sum;
+}
+
+// q4_K and q5_K: value = d*scale[j]*q - dmin*min[j] per 32-element sub-block j.
+template <typename Block>
+float dot_k4_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
+  return sum_over_q8_K_blocks<Block>(w, y, n, [](const Block& x, const block_q8_K& a) {
     uint8_t q[kQK_K];
     if constexpr (std::is_same_v<Block, block_q4_K>) unpack_qs_K(x.qs, q);
     else unpack_q5_K(x, q);
@@ -106,17 +116,13 @@ float dot_k4_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
       sumi += sc * idot32(q + 32 * j, a.qs + 32 * j);
       summ += mn * (a.bsums[2 * j] + a.bsums[2 * j + 1]);
     }
-    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi) - f16_to_f32(x.dmin) * a.d * static_cast<float>(summ);
-  }
-  return sum;
+    return f16_to_f32(x.d) * a.d * static_cast<float>(sumi) - f16_to_f32(x.dmin) * a.d * static_cast<float>(summ);
+  });
 }
 
+// q6_K: value = d * scale[s] * (q - 32) per 16-element sub-block s.
 float dot_q6_K_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kQK_K; ++b) {
-    const auto x = load_block<block_q6_K>(w, b);
-    block_q8_K a;
-    std::memcpy(&a, &y[b], sizeof a);
+  return sum_over_q8_K_blocks<block_q6_K>(w, y, n, [](const block_q6_K& x, const block_q8_K& a) {
     uint8_t q[kQK_K];
     unpack_q6_K(x, q);
     int32_t sumi = 0;
@@ -125,17 +131,13 @@ float dot_q6_K_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
       for (int i = 0; i < 16; ++i) si += (q[16 * s + i] - 32) * a.qs[16 * s + i];
       sumi += x.scales[s] * si;
     }
-    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
-  }
-  return sum;
+    return f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
+  });
 }
 
+// iq4_xs: value = d * (scale[j] - 32) * kIQ4NLValues[q] per 32-element sub-block j.
 float dot_iq4_xs_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kQK_K; ++b) {
-    const auto x = load_block<block_iq4_xs>(w, b);
-    block_q8_K a;
-    std::memcpy(&a, &y[b], sizeof a);
+  return sum_over_q8_K_blocks<block_iq4_xs>(w, y, n, [](const block_iq4_xs& x, const block_q8_K& a) {
     int32_t sumi = 0;
     for (int j = 0; j < 8; ++j) {
       uint8_t q[kQK];
@@ -144,9 +146,8 @@ float dot_iq4_xs_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
       for (int i = 0; i < kQK; ++i) c[i] = kIQ4NLValues[q[i]];
       sumi += iq4_xs_scale(x, j) * idot32(c, a.qs + 32 * j);  // scale already minus 32
     }
-    sum += f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
-  }
-  return sum;
+    return f16_to_f32(x.d) * a.d * static_cast<float>(sumi);
+  });
 }
 
 // ---- float formats ---------------------------------------------------------------
