@@ -119,12 +119,13 @@ void Gemma4Config::write_gguf(GgufWriter& w) const {
   w.add_u32(key("embedding_length"), d_model);
   w.add_u32(key("block_count"), n_layers);
   // Per-layer values are written as a scalar when uniform, as converters do.
-  if (uniform(n_ff)) w.add_u32(key("feed_forward_length"), n_ff.front());
-  else w.add_u32_array(key("feed_forward_length"), n_ff);
-  if (uniform(n_head)) w.add_u32(key("attention.head_count"), n_head.front());
-  else w.add_u32_array(key("attention.head_count"), n_head);
-  if (uniform(n_head_kv)) w.add_u32(key("attention.head_count_kv"), n_head_kv.front());
-  else w.add_u32_array(key("attention.head_count_kv"), n_head_kv);
+  auto per_layer = [&](const char* suffix, const std::vector<uint32_t>& values) {
+    if (uniform(values)) w.add_u32(key(suffix), values.front());
+    else w.add_u32_array(key(suffix), values);
+  };
+  per_layer("feed_forward_length", n_ff);
+  per_layer("attention.head_count", n_head);
+  per_layer("attention.head_count_kv", n_head_kv);
   w.add_f32(key("attention.layer_norm_rms_epsilon"), rms_eps);
   w.add_u32(key("attention.key_length"), head_dim_full);
   w.add_u32(key("attention.value_length"), head_dim_full);
