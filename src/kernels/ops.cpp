@@ -46,10 +46,7 @@ float gelu(float x) {
 }
 
 void geglu(const float* gate, const float* up, int64_t n, float* out) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float x = gate[i];
-    out[i] = (x <= -10.0f ? 0.0f : x >= 10.0f ? x : f16_to_f32(gelu_table()[f32_to_f16(x)])) * up[i];
-  }
+  for (int64_t i = 0; i < n; ++i) out[i] = gelu(gate[i]) * up[i];
 }
 
 void rope_tables(int64_t pos, int n_dims, float base, const float* freq_factors, float* cos_out, float* sin_out) {
