@@ -3,7 +3,8 @@
 # entirely when everything is already there.
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev
-          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev git)
+          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev
+          tmux git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
