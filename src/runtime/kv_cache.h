@@ -3,6 +3,7 @@
 // own KV have storage (KV-shared layers read their donor's). Sliding-window layers keep
 // a ring buffer of window + ubatch positions; full-attention layers grow with the
 // context, allocated as it fills rather than up front.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,10 +36,31 @@ class KvCache {
   uint16_t* key(uint32_t layer, uint32_t pos, uint32_t h) { return slot(keys_[layer], layer, pos, h); }
   uint16_t* value(uint32_t layer, uint32_t pos, uint32_t h) { return slot(values_[layer], layer, pos, h); }
 
+  // The cell layout llama.cpp's cache uses, which fixes the order attention sums over:
+  // a full layer keeps position p in cell p; a ring keeps it in cell p % capacity.
+  // Cells holding positions [0, end) of `layer`:
+  uint32_t n_cells(uint32_t layer, uint32_t end) const {
+    const LayerKvSpec& s = specs_[layer];
+    return s.ring ? std::min(end, s.max_positions) : end;
+  }
+  // Cells a layer can ever have (ring size, or the context size).
+  uint32_t cell_capacity(uint32_t layer) const { return specs_[layer].max_positions; }
+  uint32_t cell_of(uint32_t layer, uint32_t pos) const {
+    const LayerKvSpec& s = specs_[layer];
+    return s.ring ? pos % s.max_positions : pos;
+  }
+  const uint16_t* key_cell(uint32_t layer, uint32_t cell, uint32_t h) const { return cell_row(keys_[layer], layer, cell, h); }
+  const uint16_t* value_cell(uint32_t layer, uint32_t cell, uint32_t h) const {
+    return cell_row(values_[layer], layer, cell, h);
+  }
   // Bytes currently allocated for K and V.
   uint64_t allocated_bytes() const;
 
  private:
+  const uint16_t* cell_row(const std::vector<uint16_t>& store, uint32_t layer, uint32_t cell, uint32_t h) const {
+    const LayerKvSpec& s = specs_[layer];
+    return store.data() + (static_cast<uint64_t>(cell) * s.n_kv_heads + h) * s.head_dim;
+  }
   uint16_t* slot(std::vector<uint16_t>& store, uint32_t layer, uint32_t pos, uint32_t h) {
     const LayerKvSpec& s = specs_[layer];
     const uint32_t index = s.ring ? pos % s.max_positions : pos;

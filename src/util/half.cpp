@@ -1,5 +1,7 @@
 #include "util/half.h"
 
+#include <vector>
+
 #include <bit>
 
 // Pure integer bit manipulation on purpose: this is the reference the SIMD paths are
@@ -83,6 +85,15 @@ uint16_t f32_to_bf16(float f) {
   // result into infinity.
   if ((u & kF32AbsMask) > kF32Inf) return static_cast<uint16_t>((u >> 16) | 64);
   return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
+
+const float* f16_to_f32_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t i = 0; i < t.size(); ++i) t[i] = f16_to_f32(static_cast<uint16_t>(i));
+    return t;
+  }();
+  return table.data();
 }
 
 }  // namespace edgelm

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "gguf/gguf_writer.h"
+#include "kernels/float_dot.h"
 #include "models/gemma4/gemma4_model.h"
 #include "reference/gemma4_reference.h"
 #include "runtime/thread_pool.h"
@@ -64,7 +65,14 @@ TEST_F(Gemma4ModelTest, UbatchSizeDoesNotChangeLogits) {
   EXPECT_EQ(last_logits(*m, toks, 32, 1), whole);
 }
 
+// llama.cpp itself sums f32/f16 matrix products of several tokens in another order
+// than single tokens (kernels/float_dot.h); with the batch-invariant order the two
+// must agree bit for bit.
 TEST_F(Gemma4ModelTest, PrefillEqualsTokenByTokenDecode) {
+  struct BatchInvariant {
+    BatchInvariant() { set_float_batch_invariant(true); }
+    ~BatchInvariant() { set_float_batch_invariant(false); }
+  } batch_invariant;
   const auto m = Gemma4Model::open(model_path(TensorType::Q8_0));
   const auto toks = tokens(60, 2);
   ThreadPool pool(2);

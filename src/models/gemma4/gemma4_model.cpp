@@ -1,9 +1,11 @@
 #include "models/gemma4/gemma4_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "kernels/float_dot.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "quant/dequantize.h"
@@ -31,9 +33,12 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
     s.n_kv_heads = config_.n_head_kv[l];
     s.head_dim = config_.head_dim(l);
     // A sliding layer needs the window behind the oldest token of a micro-batch plus
-    // the micro-batch itself; never more than the context.
-    s.ring = config_.is_sliding[l] && config_.sliding_window + n_ubatch < n_ctx;
-    s.max_positions = s.ring ? config_.sliding_window + n_ubatch : n_ctx;
+    // the micro-batch itself, rounded up to 256 cells as llama.cpp sizes its SWA cache
+    // (the cell a position lands in decides the order attention sums in); never more
+    // than the context.
+    const uint32_t ring = (config_.sliding_window + n_ubatch + 255) / 256 * 256;
+    s.ring = config_.is_sliding[l] && ring < n_ctx;
+    s.max_positions = s.ring ? ring : n_ctx;
   }
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
@@ -63,28 +68,42 @@ void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t
 
 namespace {
 
-// Attention of one query head over positions [first, pos] of a layer's cache:
-// scores in f32 from f16 q and K, softmax in f32, probabilities rounded to f16 before
-// they weight the f16 V rows (llama.cpp's non-flash-attention arithmetic).
+// Attention of one query head over positions [first, pos] of a layer's cache, in
+// llama.cpp's non-flash arithmetic: q rounded to f16, scores q·K in the f16 vector
+// order, softmax in f32, probabilities rounded to f16 and weighting the f16 V rows in
+// the vector order over the cache's cells (kernels/float_dot.h).
+struct AttendScratch {
+  std::vector<uint16_t> q16, p16;
+  std::vector<float> scores;
+  std::vector<uint32_t> cells;
+  std::vector<const uint16_t*> rows;
+};
+
 void attend(const float* q, uint32_t hd, KvCache& cache, uint32_t src_layer, uint32_t kv_head, uint32_t first,
-            uint32_t pos, std::vector<uint16_t>& q16, std::vector<float>& scores, float* out) {
-  q16.resize(hd);
-  for (uint32_t k = 0; k < hd; ++k) q16[k] = f32_to_f16(q[k]);
+            uint32_t pos, uint32_t end, AttendScratch& s, float* out) {
+  s.q16.resize(hd);
+  for (uint32_t k = 0; k < hd; ++k) s.q16[k] = f32_to_f16(q[k]);
+  // Visible cells in cell order (a ring wraps: positions and cells differ in order).
   const uint32_t n = pos - first + 1;
-  scores.resize(n);
+  s.cells.resize(n);
+  for (uint32_t i = 0; i < n; ++i) s.cells[i] = cache.cell_of(src_layer, first + i);
+  std::sort(s.cells.begin(), s.cells.end());
+  s.scores.resize(n);
+  s.rows.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
-    const uint16_t* key = cache.key(src_layer, first + i, kv_head);
-    float s = 0.0f;
-    for (uint32_t k = 0; k < hd; ++k) s += f16_to_f32(q16[k]) * f16_to_f32(key[k]);
-    scores[i] = s;  // attention scale 1.0: the q/k norms replace 1/sqrt(hd)
+    const uint32_t cell = s.cells[i];
+    const auto* key = reinterpret_cast<const uint8_t*>(cache.key_cell(src_layer, cell, kv_head));
+    // attention scale 1.0: the q/k norms replace 1/sqrt(hd)
+    s.scores[i] = dot_f16_ordered(FloatDotOrder::kVector, key, s.q16.data(), hd);
+    s.rows[i] = cache.value_cell(src_layer, cell, kv_head);
   }
-  softmax(scores.data(), n);
-  for (uint32_t k = 0; k < hd; ++k) out[k] = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    const float p = f16_to_f32(f32_to_f16(scores[i]));
-    const uint16_t* value = cache.value(src_layer, first + i, kv_head);
-    for (uint32_t k = 0; k < hd; ++k) out[k] += p * f16_to_f32(value[k]);
-  }
+  softmax(s.scores.data(), n);
+  s.p16.resize(n);
+  for (uint32_t i = 0; i < n; ++i) s.p16[i] = f32_to_f16(s.scores[i]);
+  // llama.cpp's n_kv: the used cells rounded up to 256, within the cache.
+  const uint32_t used = cache.n_cells(src_layer, end);
+  const uint32_t n_span = std::min((used + 255) / 256 * 256, cache.cell_capacity(src_layer));
+  f16_weighted_cells(s.cells.data(), s.p16.data(), s.rows.data(), n, n_span, hd, out);
 }
 
 }  // namespace
@@ -206,14 +225,13 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     const uint32_t src = c.kv_source_layer(l);
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
     pool.parallel_ranges(n * H, [&](int64_t b, int64_t e) {
-      std::vector<uint16_t> q16;
-      std::vector<float> scores;
+      AttendScratch scratch;
       for (int64_t th = b; th < e; ++th) {
         const int64_t t = th / H, i = th % H;
         const uint32_t pos = p0 + static_cast<uint32_t>(t);
         const uint32_t first = sliding && pos + 1 > c.sliding_window ? pos + 1 - c.sliding_window : 0;
         attend(q.data() + th * hd, static_cast<uint32_t>(hd), cache, src, static_cast<uint32_t>(i / (H / KV)), first,
-               pos, q16, scores, attn.data() + th * hd);
+               pos, p0 + static_cast<uint32_t>(n), scratch, attn.data() + th * hd);
       }
     });
 

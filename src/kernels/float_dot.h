@@ -1,0 +1,42 @@
+#pragma once
+// f32 and f16 dot products summed in llama.cpp's orders. Float sums are not
+// associative: the order decides the last bits, and on random-weight models those bits
+// decide near-tie tokens. llama.cpp's CPU backend uses two orders, both shaped by its
+// SIMD width on the running CPU (16 lanes with AVX-512, 8 with AVX/AVX2, plain double
+// sums without SIMD):
+//  - vector order (ggml_vec_dot_f32 / ggml_vec_dot_f16): 4 accumulators of W lanes
+//    over steps of 4·W elements, fused multiply-add, reduced 0+2, 1+3, then 0+1, then
+//    across lanes; leftover elements after the reduction (f32: float fma; f16: double);
+//  - gemm order (llamafile's tinyBLAS, used for matrix products of 2+ tokens when the
+//    row length is a multiple of W): one accumulator of W lanes, then across lanes.
+// These are the scalar reference versions (the oracle for SIMD versions).
+#include <cstdint>
+
+namespace edgelm {
+
+// The SIMD width llama.cpp's CPU backend sums f32/f16 with on this CPU: 16, 8 or 1.
+int llama_float_lanes();
+
+enum class FloatDotOrder { kVector, kGemm };
+
+// Which order llama.cpp uses for a matrix product of `n_tokens` rows of length `n`.
+FloatDotOrder float_dot_order(int64_t n_tokens, int64_t n);
+
+// x may be unaligned (a weight row in the mapping); y is an activation row.
+float dot_f32_ordered(FloatDotOrder order, const uint8_t* x, const float* y, int64_t n);
+float dot_f16_ordered(FloatDotOrder order, const uint8_t* x, const uint16_t* y, int64_t n);
+
+// out[k] = Σ_e p[e]·rows[e][k] for k < width: the attention output p·V of llama.cpp's
+// non-flash path, an f16 dot product (vector order) over the n_span cells of the
+// transposed V cache. Only the cells with a non-zero probability are listed, in
+// increasing order (`cells`); a cell's index decides its lane.
+void f16_weighted_cells(const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows, int64_t count,
+                        int64_t n_span, int64_t width, float* out);
+
+// Matrix products of several tokens normally follow llama.cpp (gemm order); tests of
+// batch invariance (prefill == token-by-token decode) switch to the vector order for
+// every batch size.
+void set_float_batch_invariant(bool on);
+bool float_batch_invariant();
+
+}  // namespace edgelm

@@ -1,0 +1,135 @@
+// f32/f16 dot products in llama.cpp's summation orders (kernels/float_dot.h): each
+// order is checked on an input where the orders give different, hand-derived results,
+// against an error bound on random data, and the sparse attention form against the
+// dense dot product it stands for.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/float_dot.h"
+#include "util/half.h"
+
+namespace edgelm {
+namespace {
+
+const uint8_t* bytes(const std::vector<float>& v) { return reinterpret_cast<const uint8_t*>(v.data()); }
+const uint8_t* bytes(const std::vector<uint16_t>& v) { return reinterpret_cast<const uint8_t*>(v.data()); }
+
+// 2^24 plus three ones at elements 16, 32, 48 (all ones in y). 2^24 + 1 rounds back to
+// 2^24 (ties to even), so the result tells which partial sums met first:
+//  - vector order (4 accumulators of W lanes; 16 and 32 sit in other accumulators than
+//    0 for W = 16, and in accumulator 2 of the two steps for W = 8): the ones pair up
+//    before meeting 2^24 -> 2^24 + 2;
+//  - gemm order (one accumulator of W lanes; 0, 16, 32, 48 share lane 0 for W = 8 and
+//    16): each one is absorbed -> 2^24;
+//  - no SIMD (double sum): 2^24 + 3 exactly, rounded to float -> 2^24 + 4.
+TEST(FloatDot, OrdersAreTheOnesLlamaCppUses) {
+  std::vector<float> x(64, 0.0f), y(64, 1.0f);
+  x[0] = 16777216.0f;
+  x[16] = x[32] = x[48] = 1.0f;
+  const float vec = dot_f32_ordered(FloatDotOrder::kVector, bytes(x), y.data(), 64);
+  const float gemm = dot_f32_ordered(FloatDotOrder::kGemm, bytes(x), y.data(), 64);
+  if (llama_float_lanes() == 1) {
+    EXPECT_EQ(vec, 16777220.0f);
+    EXPECT_EQ(gemm, 16777220.0f);
+  } else {
+    EXPECT_EQ(vec, 16777218.0f);
+    EXPECT_EQ(gemm, 16777216.0f);
+  }
+}
+
+// Leftovers after the last full step of 4·W elements are added after the lane
+// reduction: f32 in float (absorbed), f16 in double (kept until the final rounding).
+TEST(FloatDot, LeftoversAreAddedAfterTheReduction) {
+  if (llama_float_lanes() == 1) GTEST_SKIP() << "no SIMD order on this CPU";
+  // Two leftover ones after 2^24: in float each is absorbed (2^24 + 1 rounds to even),
+  // in double they add up to 2^24 + 2 first, which float represents.
+  const int64_t n = 4 * llama_float_lanes() + 2;
+  std::vector<float> x(static_cast<size_t>(n), 0.0f), y(static_cast<size_t>(n), 1.0f);
+  x[0] = 16777216.0f;
+  x[static_cast<size_t>(n - 1)] = x[static_cast<size_t>(n - 2)] = 1.0f;
+  EXPECT_EQ(dot_f32_ordered(FloatDotOrder::kVector, bytes(x), y.data(), n), 16777216.0f);
+  // f16 cannot hold 2^24: 2048 * 8192 makes it in the lanes.
+  std::vector<uint16_t> a(static_cast<size_t>(n), f32_to_f16(0.0f)), b(static_cast<size_t>(n), f32_to_f16(1.0f));
+  a[0] = f32_to_f16(2048.0f);
+  b[0] = f32_to_f16(8192.0f);
+  a[static_cast<size_t>(n - 1)] = a[static_cast<size_t>(n - 2)] = f32_to_f16(1.0f);
+  EXPECT_EQ(dot_f16_ordered(FloatDotOrder::kVector, bytes(a), b.data(), n), 16777218.0f);
+}
+
+// On ordinary data every order is a float dot product: within the classic bound
+// n·eps·Σ|x·y| of the exact value.
+TEST(FloatDot, AgreesWithTheExactSumWithinTheRoundingBound) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int64_t n : {1, 7, 16, 63, 64, 100, 128, 1000, 2048}) {
+    std::vector<float> x(static_cast<size_t>(n)), y(x.size());
+    std::vector<uint16_t> xh(x.size()), yh(x.size());
+    double exact = 0, exact_h = 0, mag = 0, mag_h = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      x[i] = dist(rng);
+      y[i] = dist(rng);
+      xh[i] = f32_to_f16(x[i]);
+      yh[i] = f32_to_f16(y[i]);
+      exact += static_cast<double>(x[i]) * y[i];
+      mag += std::fabs(static_cast<double>(x[i]) * y[i]);
+      const double ph = static_cast<double>(f16_to_f32(xh[i])) * f16_to_f32(yh[i]);
+      exact_h += ph;
+      mag_h += std::fabs(ph);
+    }
+    const double eps = std::ldexp(1.0, -24);
+    for (FloatDotOrder o : {FloatDotOrder::kVector, FloatDotOrder::kGemm}) {
+      if (o == FloatDotOrder::kGemm && n % std::max(1, llama_float_lanes()) != 0) continue;
+      EXPECT_LE(std::fabs(dot_f32_ordered(o, bytes(x), y.data(), n) - exact), (n + 1) * eps * mag) << n;
+      EXPECT_LE(std::fabs(dot_f16_ordered(o, bytes(xh), yh.data(), n) - exact_h), (n + 1) * eps * mag_h) << n;
+    }
+  }
+}
+
+TEST(FloatDot, BatchesOfTwoOrMoreUseTheGemmOrderUnlessBatchInvariant) {
+  const int lanes = llama_float_lanes();
+  EXPECT_EQ(float_dot_order(1, 256), FloatDotOrder::kVector);
+  EXPECT_EQ(float_dot_order(2, 256), lanes > 1 ? FloatDotOrder::kGemm : FloatDotOrder::kVector);
+  EXPECT_EQ(float_dot_order(2, 257), FloatDotOrder::kVector);  // not a multiple of the lanes
+  set_float_batch_invariant(true);
+  EXPECT_EQ(float_dot_order(8, 256), FloatDotOrder::kVector);
+  set_float_batch_invariant(false);
+}
+
+// The attention form lists only cells with non-zero probability; it must equal the
+// dense f16 dot product over all n_span cells with zeros elsewhere, bit for bit, for
+// spans with and without leftovers.
+TEST(FloatDot, SparseCellsEqualTheDenseDotProduct) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const int64_t width = 24;
+  for (int64_t n_span : {1, 64, 256, 300, 777}) {
+    std::vector<uint16_t> p_dense(static_cast<size_t>(n_span), 0), values(static_cast<size_t>(n_span * width));
+    for (auto& v : values) v = f32_to_f16(u(rng));
+    std::vector<uint32_t> cells;
+    std::vector<uint16_t> p;
+    std::vector<const uint16_t*> rows;
+    for (int64_t c = 0; c < n_span; ++c) {
+      if (rng() % 3 == 0) continue;
+      p_dense[static_cast<size_t>(c)] = f32_to_f16(std::fabs(u(rng)));
+      cells.push_back(static_cast<uint32_t>(c));
+      p.push_back(p_dense[static_cast<size_t>(c)]);
+      rows.push_back(values.data() + c * width);
+    }
+    std::vector<float> out(static_cast<size_t>(width));
+    f16_weighted_cells(cells.data(), p.data(), rows.data(), static_cast<int64_t>(cells.size()), n_span, width,
+                       out.data());
+    for (int64_t k = 0; k < width; ++k) {
+      std::vector<uint16_t> column(static_cast<size_t>(n_span));
+      for (int64_t c = 0; c < n_span; ++c) column[static_cast<size_t>(c)] = values[static_cast<size_t>(c * width + k)];
+      const float want = dot_f16_ordered(FloatDotOrder::kVector, bytes(p_dense), column.data(), n_span);
+      EXPECT_EQ(out[static_cast<size_t>(k)], want) << "span " << n_span << " column " << k;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgelm
