@@ -34,6 +34,7 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
     // the micro-batch itself; never more than the context.
     s.ring = config_.is_sliding[l] && config_.sliding_window + n_ubatch < n_ctx;
     s.max_positions = s.ring ? config_.sliding_window + n_ubatch : n_ctx;
+    s.window = s.ring ? config_.sliding_window : 0;
   }
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
