@@ -160,6 +160,9 @@ int run(const RunArgs& a) {
       return true;
     });
     generated = result.tokens;
+    if (result.finish == FinishReason::context_full) {
+      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", a.ctx);
+    }
     // The terminating end-of-sequence token gets its line too (no callback for it).
     if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
   } else {

@@ -72,11 +72,12 @@ void Generator::set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace) 
   uint32_t keep = static_cast<uint32_t>(std::min(common, tokens.size() - 1));
   if (!cache_.can_truncate(keep)) keep = 0;
   cache_.truncate(keep);
-  tokens_.assign(tokens.begin(), tokens.end());
-  evaluate(tokens.subspan(keep), trace);
+  std::vector<int32_t> next(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
+  tokens_.swap(next);
+  evaluate(std::span<const int32_t>(tokens_).subspan(keep), trace);
   stats_ = GenerationStats{};
   stats_.prompt_tokens_reused = keep;
-  stats_.prompt_tokens_evaluated = static_cast<uint32_t>(tokens.size() - keep);
+  stats_.prompt_tokens_evaluated = static_cast<uint32_t>(tokens_.size() - keep);
   stats_.prompt_ms = ms_since(start);
 }
 
@@ -101,9 +102,9 @@ GenerateResult Generator::generate(Sampler& sampler, const GenerateOptions& opti
     }
     // The previous token, sampled but not yet run through the model.
     if (cache_.n_past() < tokens_.size()) {
-      const std::vector<int32_t> pending(tokens_.begin() + cache_.n_past(), tokens_.end());
-      evaluate(pending);
+      const auto pending = std::span<const int32_t>(tokens_).subspan(cache_.n_past());
       decoded += static_cast<uint32_t>(pending.size());
+      evaluate(pending);
     }
     const int32_t id = sampler.sample(logits_);
     sampler.accept(id);

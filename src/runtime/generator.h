@@ -54,8 +54,8 @@ using TokenCallback = std::function<bool(int32_t token)>;
 
 class Generator {
  public:
-  // Throws edgelm::Error when n_ctx is 0 or beyond the model's context length, or
-  // n_ubatch is 0.
+  // The model and the pool must outlive the generator. Throws edgelm::Error when n_ctx
+  // is 0 or beyond the model's context length, or n_ubatch is 0.
   Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
 
   // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
