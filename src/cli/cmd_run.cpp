@@ -9,13 +9,15 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/sampling_options.h"
 #include "models/gemma4/gemma4_model.h"
+#include "runtime/generator.h"
 #include "runtime/thread_pool.h"
+#include "sample/sampler.h"
 #include "util/error.h"
 
 namespace edgelm::cli {
@@ -26,8 +28,8 @@ struct RunArgs {
   std::string model;
   std::string prompt_ids;
   int n_predict = 32;
-  float temp = 0.0f;
-  uint64_t seed = 0;
+  SamplingParams sampling;
+  bool temp_given = false;
   bool ids = false;
   uint32_t ctx = 4096;
   uint32_t ubatch = 512;
@@ -66,7 +68,7 @@ std::vector<int32_t> parse_ids(const std::string& text) {
 }
 
 // Softmax of the logits (temperature 1) and the `k` most probable tokens.
-std::vector<std::pair<int32_t, float>> top_probs(const std::vector<float>& logits, size_t k) {
+std::vector<std::pair<int32_t, float>> top_probs(std::span<const float> logits, size_t k) {
   const float max = *std::max_element(logits.begin(), logits.end());
   double sum = 0.0;
   for (float l : logits) sum += std::exp(static_cast<double>(l - max));
@@ -102,16 +104,13 @@ void write_trace(const std::string& path, const Gemma4Trace& t) {
   if (!f) fail("{}: write failed", path);
 }
 
-int32_t pick(const std::vector<float>& logits, float temp, std::mt19937_64& rng) {
-  if (temp <= 0.0f) {
-    // Greedy; ties go to the lowest id.
-    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-  }
-  const float max = *std::max_element(logits.begin(), logits.end());
-  std::vector<double> p(logits.size());
-  for (size_t i = 0; i < p.size(); ++i) p[i] = std::exp(static_cast<double>((logits[i] - max) / temp));
-  std::discrete_distribution<int32_t> dist(p.begin(), p.end());
-  return dist(rng);
+// One --probs-out line: the token fed back, the model's own choice and the 20 most
+// probable tokens of the distribution it was drawn from.
+void write_probs(std::ofstream& out, int32_t token, int32_t choice, std::span<const float> logits) {
+  std::string line = fmt::format("{{\"token\": {}, \"choice\": {}, \"top\": [", token, choice);
+  const auto top = top_probs(logits, 20);
+  for (size_t k = 0; k < top.size(); ++k) line += fmt::format("{}[{}, {:.9g}]", k ? ", " : "", top[k].first, top[k].second);
+  out << line << "]}\n";
 }
 
 int run(const RunArgs& a) {
@@ -121,6 +120,11 @@ int run(const RunArgs& a) {
   const std::vector<int32_t> forced = a.force_ids.empty() ? std::vector<int32_t>{} : parse_ids(a.force_ids);
   if (a.n_predict < 0) fail("-n must not be negative");
   if (a.ubatch == 0) fail("--ubatch must be positive");
+  SamplingParams sampling = a.sampling;
+  // Token ids in, token ids out: greedy unless --temp says otherwise, so runs compare
+  // token for token with llama.cpp's greedy decoding.
+  if (!a.temp_given) sampling.temperature = 0.0f;
+  sampling.validate();
   const auto model = Gemma4Model::open(a.model);
   const Gemma4Config& c = model->config();
   if (a.ctx == 0 || a.ctx > c.context_length) {
@@ -128,7 +132,9 @@ int run(const RunArgs& a) {
   }
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
-  KvCache cache = model->new_cache(a.ctx, a.ubatch);
+  Generator generator(*model, pool, a.ctx, a.ubatch);
+  Sampler sampler(sampling, c.n_vocab);
+  for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
 
   std::unique_ptr<std::ofstream> probs;
@@ -136,31 +142,42 @@ int run(const RunArgs& a) {
     probs = std::make_unique<std::ofstream>(a.probs_out);
     if (!*probs) fail("{}: cannot create", a.probs_out);
   }
-  std::mt19937_64 rng(a.seed);
-  std::vector<float> logits(c.n_vocab);
-  std::vector<int32_t> generated;
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   Gemma4Trace trace;
-  model->eval(cache, prompt, a.ubatch, pool, logits.data(), a.trace_out.empty() ? nullptr : &trace);
+  generator.set_prompt(prompt, a.trace_out.empty() ? nullptr : &trace);
   const auto t1 = clock::now();
   if (!a.trace_out.empty()) write_trace(a.trace_out, trace);
-  const int n_steps = forced.empty() ? a.n_predict : static_cast<int>(forced.size());
-  for (int i = 0; i < n_steps; ++i) {
-    const int32_t choice = pick(logits, a.temp, rng);
-    const int32_t next = forced.empty() ? choice : forced[static_cast<size_t>(i)];
-    if (probs) {
-      std::string line = fmt::format("{{\"token\": {}, \"choice\": {}, \"top\": [", next, choice);
-      const auto top = top_probs(logits, 20);
-      for (size_t k = 0; k < top.size(); ++k) line += fmt::format("{}[{}, {:.9g}]", k ? ", " : "", top[k].first, top[k].second);
-      *probs << line << "]}\n";
+  std::vector<int32_t> generated;
+  if (forced.empty()) {
+    GenerateOptions options;
+    options.max_tokens = a.n_predict;
+    options.is_eog = [eos](int32_t t) { return t == eos; };
+    options.ignore_eog = a.ignore_eos;
+    const GenerateResult result = generator.generate(sampler, options, [&](int32_t t) {
+      if (probs) write_probs(*probs, t, t, generator.logits());
+      return true;
+    });
+    generated = result.tokens;
+    if (result.finish == FinishReason::context_full) {
+      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", a.ctx);
     }
-    generated.push_back(next);
-    if (next == eos && !a.ignore_eos && forced.empty()) break;
-    if (i + 1 == n_steps) break;  // the last token needs no evaluation
-    const int32_t one[1] = {next};
-    model->eval(cache, one, a.ubatch, pool, logits.data());
+    // The terminating end-of-sequence token gets its line too (no callback for it).
+    if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
+  } else {
+    // Each forced token extends the sequence; set_prompt reuses the cache and
+    // evaluates just that token.
+    std::vector<int32_t> sequence = prompt;
+    for (size_t i = 0; i < forced.size(); ++i) {
+      const int32_t choice = sampler.sample(generator.logits());
+      if (probs) write_probs(*probs, forced[i], choice, generator.logits());
+      sampler.accept(forced[i]);
+      generated.push_back(forced[i]);
+      if (i + 1 == forced.size()) break;  // the last token needs no evaluation
+      sequence.push_back(forced[i]);
+      generator.set_prompt(sequence);
+    }
   }
   const auto t2 = clock::now();
 
@@ -170,16 +187,19 @@ int run(const RunArgs& a) {
   std::fflush(stdout);
 
   if (!a.logits_out.empty()) {
+    // The last evaluated position: the distribution the last token was drawn from.
+    const std::span<const float> logits = generator.logits();
     std::ofstream f(a.logits_out, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(logits.data()), static_cast<std::streamsize>(logits.size() * sizeof(float)));
+    f.write(reinterpret_cast<const char*>(logits.data()), static_cast<std::streamsize>(logits.size_bytes()));
     if (!f) fail("{}: write failed", a.logits_out);
   }
   const double prompt_s = std::chrono::duration<double>(t1 - t0).count();
   const double gen_s = std::chrono::duration<double>(t2 - t1).count();
   const size_t decoded = generated.empty() ? 0 : generated.size() - 1;
-  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads\n",
+  const std::string seed = sampling.temperature > 0.0f ? fmt::format("; seed {}", sampler.seed()) : "";
+  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads%s\n",
                prompt.size(), prompt_s, static_cast<double>(prompt.size()) / prompt_s, generated.size(),
-               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads);
+               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads, seed.c_str());
   return 0;
 }
 
@@ -192,8 +212,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--prompt-ids", a->prompt_ids, "Prompt as token ids, e.g. \"2 9259 1902\" (include BOS yourself)")
       ->required();
   sub->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
-  sub->add_option("--temp", a->temp, "Sampling temperature (0 = greedy)")->capture_default_str();
-  sub->add_option("--seed", a->seed, "Sampling seed")->capture_default_str();
+  add_sampling_options(sub, a->sampling);
+  sub->get_option("--temp")->description(
+      fmt::format("Sampling temperature; 0 or less is greedy (argmax) [default: greedy with --prompt-ids, else {}]",
+                  SamplingParams{}.temperature));
   sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (the only output format for now)");
   sub->add_option("-c,--ctx", a->ctx, "Context size in tokens")->capture_default_str();
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
@@ -209,7 +231,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--trace-out", a->trace_out,
                   "Write the prompt's last token stage by stage (embedding, per-layer inputs, each layer's "
                   "output, final norm) as JSON, to locate a mismatch layer by layer");
-  return {sub, [a] { return run(*a); }};
+  return {sub, [a, sub] {
+            a->temp_given = sub->count("--temp") > 0;
+            return run(*a);
+          }};
 }
 
 }  // namespace edgelm::cli

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/error.h"
+
 namespace edgelm {
 
 KvCache::KvCache(std::vector<LayerKvSpec> layers, uint32_t n_ctx, uint32_t max_batch)
@@ -21,6 +23,27 @@ void KvCache::reserve(uint32_t end) {
     values_[l].resize(n);
     capacity_[l] = cap;
   }
+}
+
+bool KvCache::can_truncate(uint32_t n) const {
+  if (n > n_past_) return false;
+  if (n == 0) return true;
+  for (const LayerKvSpec& s : specs_) {
+    if (!s.owns || !s.ring || n_past_ <= s.max_positions) continue;
+    const uint32_t oldest_stored = n_past_ - s.max_positions;
+    const uint32_t oldest_needed = n + 1 > s.window ? n + 1 - s.window : 0;
+    if (oldest_needed < oldest_stored) return false;
+  }
+  return true;
+}
+
+void KvCache::truncate(uint32_t n) {
+  if (!can_truncate(n)) {
+    fail("cannot cut the KV cache back from {} to {} positions (a sliding-window ring buffer has overwritten "
+         "positions that would be needed)",
+         n_past_, n);
+  }
+  n_past_ = n;
 }
 
 uint64_t KvCache::allocated_bytes() const {

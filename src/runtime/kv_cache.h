@@ -15,6 +15,7 @@ struct LayerKvSpec {
   uint32_t n_kv_heads = 0;
   uint32_t head_dim = 0;
   uint32_t max_positions = 0;  // ring size, or the context size for full layers
+  uint32_t window = 0;         // ring layers: positions a query sees, itself included
 };
 
 class KvCache {
@@ -28,6 +29,14 @@ class KvCache {
   // Positions stored so far (the next token's position).
   uint32_t n_past() const { return n_past_; }
   void set_n_past(uint32_t n) { n_past_ = n; }
+
+  // Whether the sequence can be cut back to its first `n` positions and continued from
+  // there. Full layers keep every position; a ring buffer has overwritten positions
+  // older than n_past - ring size, and the token at position n needs the window of
+  // positions before it. Cutting to 0 (starting over) is always possible.
+  bool can_truncate(uint32_t n) const;
+  // Cuts the sequence back to `n` positions (throws edgelm::Error when !can_truncate(n)).
+  void truncate(uint32_t n);
 
   // Makes room for positions [0, end) in every layer (full layers grow geometrically).
   void reserve(uint32_t end);

@@ -38,7 +38,7 @@ Result run(const std::string& args) {
 std::string vocab(const char* name) { return (test::shared_testdata() / "vocab" / name).string(); }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "info", "synth"}) {
+  for (const char* sub : {"", "info", "synth", "run"}) {
     const Result r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -96,6 +96,77 @@ TEST(Cli, SynthRejectsBadArguments) {
   const Result v = run("synth --vocab /nonexistent.gguf -o " + dir.file("x.gguf"));
   EXPECT_EQ(v.status, 1);
   EXPECT_NE(v.err.find("/nonexistent.gguf: cannot open"), std::string::npos) << v.err;
+}
+
+// `run` samples: --temp 0 is what --prompt-ids does by default (greedy), a seed
+// reproduces a sampled run, another seed gives another, a printed random seed
+// reproduces too, and the sampling options reject bad values.
+class CliRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const Result s = run("synth --preset tiny --quant q8_0 --vocab " + vocab("ggml-vocab-llama-spm.gguf") + " -o " +
+                         dir_->file("tiny.gguf"));
+    ASSERT_EQ(s.status, 0) << s.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static Result run_model(const std::string& args) {
+    return run("run -m " + dir_->file("tiny.gguf") + " --prompt-ids '1 500 600 700' -n 16 --ids -t 2 " + args);
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* CliRun::dir_ = nullptr;
+
+TEST_F(CliRun, TempZeroIsTheIdsDefaultAndSeedsReproduce) {
+  const Result plain = run_model("");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(plain.err.find("seed"), std::string::npos) << plain.err;  // greedy: no seed to report
+  const Result greedy = run_model("--temp 0 --seed 3");
+  ASSERT_EQ(greedy.status, 0) << greedy.err;
+  EXPECT_EQ(greedy.out, plain.out);
+
+  const Result a = run_model("--temp 1 --seed 7");
+  const Result b = run_model("--temp 1 --seed 7");
+  const Result c = run_model("--temp 1 --seed 8");
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out, c.out);
+  EXPECT_NE(a.out, plain.out);
+  EXPECT_NE(a.err.find("; seed 7"), std::string::npos) << a.err;
+
+  // A random seed is printed, and running with it gives the same tokens.
+  const Result r = run_model("--temp 1 --seed -1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const size_t at = r.err.find("; seed ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string seed = r.err.substr(at + 7, r.err.find('\n', at) - at - 7);
+  EXPECT_EQ(run_model("--temp 1 --seed " + seed).out, r.out) << seed;
+}
+
+TEST_F(CliRun, LogitBiasBansTheGreedyChoice) {
+  const Result plain = run_model("");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  const std::string first = plain.out.substr(0, plain.out.find(' '));
+  const Result banned = run_model("--logit-bias " + first + "=-inf --logit-bias 5=0.5");
+  ASSERT_EQ(banned.status, 0) << banned.err;
+  EXPECT_NE(banned.out.substr(0, banned.out.find(' ')), first) << banned.out;
+}
+
+TEST_F(CliRun, BadSamplingOptionsAreUserErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--top-p 2", "error: top-p 2 is outside [0, 1]"},
+      {"--top-k -3", "error: top-k -3 is negative"},
+      {"--repeat-penalty 0", "error: repeat penalty 0 must be a positive number"},
+      {"--seed abc", "error: --seed: 'abc' is not a seed"},
+      {"--logit-bias 5", "error: --logit-bias: logit bias '5' is not ID=BIAS"},
+      {"--logit-bias 99999=1", "error: logit bias for token 99999: out of range (vocabulary has 32000 tokens)"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Result r = run_model(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err.rfind(message, 0), 0u) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+  }
 }
 
 }  // namespace

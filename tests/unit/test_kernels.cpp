@@ -190,8 +190,8 @@ TEST(Ops, SoftmaxIgnoresMaskedEntries) {
 }
 
 TEST(KvCache, RingLayersWrapAndFullLayersGrowKeepingContents) {
-  LayerKvSpec ring{true, true, 2, 4, 8};
-  LayerKvSpec full{true, false, 1, 4, 1000};
+  LayerKvSpec ring{true, true, 2, 4, 8, 4};
+  LayerKvSpec full{true, false, 1, 4, 1000, 0};
   KvCache cache({ring, full, LayerKvSpec{}}, 1000, 4);
   cache.reserve(10);
   EXPECT_EQ(cache.key(0, 3, 1), cache.key(0, 11, 1));  // positions 8 apart share a slot

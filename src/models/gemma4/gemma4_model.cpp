@@ -39,6 +39,7 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
     const uint32_t ring = (config_.sliding_window + n_ubatch + 255) / 256 * 256;
     s.ring = config_.is_sliding[l] && ring < n_ctx;
     s.max_positions = s.ring ? ring : n_ctx;
+    s.window = s.ring ? config_.sliding_window : 0;
   }
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }

@@ -1,0 +1,93 @@
+#pragma once
+// Token-level generation over one sequence: a prompt, then sampled tokens, each fed
+// back through the model. The generator remembers which tokens its KV cache holds, so
+// the next prompt (typically the previous prompt + the reply + a new turn) evaluates
+// only what differs from them.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "models/gemma4/gemma4_model.h"
+#include "runtime/kv_cache.h"
+#include "sample/sampler.h"
+
+namespace edgelm {
+
+class ThreadPool;
+
+enum class FinishReason { eog, max_tokens, context_full, cancelled, stopped_by_callback };
+
+// "eog", "max_tokens", "context_full", "cancelled", "stopped_by_callback".
+std::string_view finish_reason_name(FinishReason reason);
+
+struct GenerateOptions {
+  int max_tokens = -1;                    // -1: until the context is full
+  std::function<bool(int32_t)> is_eog;    // end-of-generation tokens; none when empty
+  bool ignore_eog = false;                // keep going past them (they are then ordinary tokens)
+  const std::atomic<bool>* cancel = nullptr;  // checked before every token
+};
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;  // every sampled token, a terminating end-of-generation token included
+  FinishReason finish = FinishReason::max_tokens;
+};
+
+struct GenerationStats {
+  uint32_t prompt_tokens_reused = 0;     // already in the cache at the last set_prompt()
+  uint32_t prompt_tokens_evaluated = 0;  // run through the model by it
+  double prompt_ms = 0.0;
+  uint32_t generated_tokens = 0;         // by the last generate()
+  uint32_t decoded_tokens = 0;           // tokens it ran through the model (the last one waits)
+  double generation_ms = 0.0;
+
+  double prompt_tokens_per_s() const;
+  double decode_tokens_per_s() const;
+};
+
+// Called with each generated token (not with a terminating end-of-generation token);
+// return false to stop. During the call, Generator::logits() are the logits the
+// token was drawn from.
+using TokenCallback = std::function<bool(int32_t token)>;
+
+class Generator {
+ public:
+  // The model and the pool must outlive the generator. Throws edgelm::Error when n_ctx
+  // is 0 or beyond the model's context length, or n_ubatch is 0.
+  Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
+
+  // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
+  // with the tokens in the cache. At least the last token is evaluated (its logits
+  // are what generation starts from). When a sliding-window ring buffer has already
+  // overwritten positions the reuse would need, evaluation starts over from 0.
+  // Throws edgelm::Error for an empty prompt or one longer than the context.
+  // With `trace`, records the last token's intermediate values.
+  void set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+
+  // Samples tokens until one of the FinishReasons. The tokens are appended to the
+  // sequence (prompt + generated never exceeds the context); the last one is evaluated
+  // only when needed: by the next generate() or set_prompt().
+  GenerateResult generate(Sampler& sampler, const GenerateOptions& options, const TokenCallback& on_token = {});
+
+  // Logits after the last evaluated token (n_vocab values).
+  std::span<const float> logits() const { return logits_; }
+  // The sequence: prompt and generated tokens.
+  std::span<const int32_t> tokens() const { return tokens_; }
+  uint32_t n_ctx() const { return cache_.n_ctx(); }
+  const GenerationStats& stats() const { return stats_; }
+
+ private:
+  void evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+
+  const Gemma4Model& model_;
+  ThreadPool& pool_;
+  uint32_t n_ubatch_;
+  KvCache cache_;
+  std::vector<int32_t> tokens_;  // the first cache_.n_past() of them are in the cache
+  std::vector<float> logits_;
+  GenerationStats stats_;
+};
+
+}  // namespace edgelm
