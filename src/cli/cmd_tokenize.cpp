@@ -1,6 +1,7 @@
 // edgelm tokenize: text -> token ids with a GGUF file's tokenizer (vocab-only files work).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "gguf/gguf_reader.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 namespace edgelm::cli {
@@ -21,6 +23,7 @@ struct TokenizeArgs {
   std::string lines_json;
   bool no_bos = false;
   bool no_special = false;
+  bool specials = false;
 };
 
 std::string read_file(const std::string& path) {
@@ -54,7 +57,33 @@ std::vector<std::string> read_json_lines(const std::string& path) {
   return texts;
 }
 
+// One JSON object per special token: what is matched in text and what ends generation.
+int list_specials(const Tokenizer& tokenizer) {
+  std::vector<int32_t> ids = tokenizer.special_tokens();
+  for (const int32_t id : tokenizer.eog_tokens()) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const int32_t id : ids) {
+    const nlohmann::json line = {{"id", id},
+                                 {"text", utf8::sanitize(tokenizer.token_text(id))},
+                                 {"control", tokenizer.is_control(id)},
+                                 {"user_defined", tokenizer.is_user_defined(id)},
+                                 {"eog", tokenizer.is_eog(id)}};
+    fmt::print("{}\n", line.dump());
+  }
+  fmt::print("{}\n", nlohmann::json({{"bos", tokenizer.bos()},
+                                      {"eos", tokenizer.eos()},
+                                      {"eot", tokenizer.eot()},
+                                      {"add_bos", tokenizer.add_bos_by_default()}})
+                         .dump());
+  return 0;
+}
+
 int run_tokenize(const TokenizeArgs& args) {
+  if (args.specials) {
+    const GgufFile gguf = GgufFile::open(args.model);
+    return list_specials(Tokenizer::from_gguf(gguf));
+  }
   const int n_inputs = (args.prompt.empty() ? 0 : 1) + (args.file.empty() ? 0 : 1) + (args.lines_json.empty() ? 0 : 1);
   if (n_inputs != 1) fail("give exactly one of -p TEXT, --file F or --lines-json F");
   std::vector<std::string> texts;
@@ -99,6 +128,9 @@ Command add_tokenize_command(CLI::App& app) {
                   "tokenize many texts: one JSON string per line, one output line per input line");
   cmd->add_flag("--no-bos", args->no_bos, "add no BOS (and no EOS) even if the file asks for it");
   cmd->add_flag("--no-special", args->no_special, "treat control-token text like \"<bos>\" as plain text");
+  cmd->add_flag("--specials", args->specials,
+                "instead of tokenizing, list the special tokens (JSON lines: id, text, control, user_defined, eog),\n"
+                "then bos/eos/eot and add_bos");
   return {cmd, [args] { return run_tokenize(*args); }};
 }
 

@@ -49,7 +49,10 @@ class Tokenizer {
   int32_t eos() const;
   int32_t eot() const;
   bool is_eog(int32_t id) const;      // generation ends at this token
-  bool is_control(int32_t id) const;  // false for ids out of range
+  bool is_control(int32_t id) const;       // false for ids out of range
+  bool is_user_defined(int32_t id) const;  // matched in text even without special parsing
+  // Ids of the control, user-defined and unknown tokens (those matched in text).
+  std::vector<int32_t> special_tokens() const;
   std::vector<int32_t> eog_tokens() const;
   std::optional<int32_t> find_token(std::string_view text) const;
   size_t n_vocab() const;

@@ -92,6 +92,20 @@ bool Tokenizer::is_eog(int32_t id) const { return std::binary_search(impl_->eog.
 
 bool Tokenizer::is_control(int32_t id) const { return impl_->vocab.valid(id) && impl_->vocab.has(id, kAttrControl); }
 
+bool Tokenizer::is_user_defined(int32_t id) const {
+  return impl_->vocab.valid(id) && impl_->vocab.has(id, kAttrUserDefined);
+}
+
+std::vector<int32_t> Tokenizer::special_tokens() const {
+  std::vector<int32_t> ids;
+  for (size_t id = 0; id < impl_->vocab.size(); ++id) {
+    if (impl_->vocab.has(static_cast<int32_t>(id), kAttrControl | kAttrUserDefined | kAttrUnknown)) {
+      ids.push_back(static_cast<int32_t>(id));
+    }
+  }
+  return ids;
+}
+
 std::vector<int32_t> Tokenizer::eog_tokens() const { return impl_->eog; }
 
 std::optional<int32_t> Tokenizer::find_token(std::string_view text) const {

@@ -95,4 +95,20 @@ bool is_well_formed(std::string_view text) {
   return true;
 }
 
+std::string sanitize(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const int n = well_formed_prefix(text);
+    if (n > 0) {
+      out.append(text.substr(0, static_cast<size_t>(n)));
+      text.remove_prefix(static_cast<size_t>(n));
+    } else {
+      append(out, kReplacement);
+      text.remove_prefix(n < 0 ? static_cast<size_t>(-n) : text.size());
+    }
+  }
+  return out;
+}
+
 }  // namespace edgelm::utf8

@@ -38,4 +38,8 @@ int well_formed_prefix(std::string_view bytes);
 // True when the whole of `text` is well-formed UTF-8.
 bool is_well_formed(std::string_view text);
 
+// `text` with each maximal ill-formed subpart (and an incomplete sequence at the end)
+// replaced by U+FFFD — what a WHATWG/V8 UTF-8 decoder makes of it.
+std::string sanitize(std::string_view text);
+
 }  // namespace edgelm::utf8
