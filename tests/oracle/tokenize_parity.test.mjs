@@ -123,7 +123,8 @@ for (const name of vocabs) {
       }
       const got = listed.map((t) => describe(t.id, t.control, t.user_defined, t.eog));
       compareAll(`${name} special tokens`, expected.map((t) => t.id), expected, got);
-      assert.deepEqual([flags.bos, flags.eos, flags.add_bos], [bos ?? -1, model.tokens.eos ?? -1, prepend]);
+      assert.deepEqual([flags.bos, flags.eos, flags.eot, flags.add_bos],
+        [bos ?? -1, model.tokens.eos ?? -1, model.tokens.eot ?? -1, prepend]);
     } finally {
       await model.dispose();
     }
