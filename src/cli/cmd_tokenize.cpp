@@ -24,6 +24,7 @@ struct TokenizeArgs {
   bool no_bos = false;
   bool no_special = false;
   bool specials = false;
+  bool has_prompt = false;  // -p given (an empty prompt is an input too)
 };
 
 std::string read_file(const std::string& path) {
@@ -84,10 +85,10 @@ int run_tokenize(const TokenizeArgs& args) {
     const GgufFile gguf = GgufFile::open(args.model);
     return list_specials(Tokenizer::from_gguf(gguf));
   }
-  const int n_inputs = (args.prompt.empty() ? 0 : 1) + (args.file.empty() ? 0 : 1) + (args.lines_json.empty() ? 0 : 1);
+  const int n_inputs = (args.has_prompt ? 1 : 0) + (args.file.empty() ? 0 : 1) + (args.lines_json.empty() ? 0 : 1);
   if (n_inputs != 1) fail("give exactly one of -p TEXT, --file F or --lines-json F");
   std::vector<std::string> texts;
-  if (!args.prompt.empty()) texts.push_back(args.prompt);
+  if (args.has_prompt) texts.push_back(args.prompt);
   if (!args.file.empty()) texts.push_back(read_file(args.file));
   if (!args.lines_json.empty()) texts = read_json_lines(args.lines_json);
 
@@ -122,7 +123,7 @@ Command add_tokenize_command(CLI::App& app) {
       "a BOS written in the text is kept, so \"<bos>hi\" gives two. Special tokens written in the text (\"<|turn>\",\n"
       "\"<bos>\") become those tokens unless --no-special; user-defined ones (\"<|channel>\") always do.");
   cmd->add_option("-m,--model", args->model, "GGUF file with tokenizer.ggml.* metadata")->required();
-  cmd->add_option("-p,--prompt", args->prompt, "text to tokenize");
+  CLI::Option* prompt = cmd->add_option("-p,--prompt", args->prompt, "text to tokenize");
   cmd->add_option("--file", args->file, "tokenize the whole content of this file as one text");
   cmd->add_option("--lines-json", args->lines_json,
                   "tokenize many texts: one JSON string per line, one output line per input line");
@@ -131,7 +132,10 @@ Command add_tokenize_command(CLI::App& app) {
   cmd->add_flag("--specials", args->specials,
                 "instead of tokenizing, list the special tokens (JSON lines: id, text, control, user_defined, eog),\n"
                 "then bos/eos/eot and add_bos");
-  return {cmd, [args] { return run_tokenize(*args); }};
+  return {cmd, [args, prompt] {
+            args->has_prompt = prompt->count() > 0;
+            return run_tokenize(*args);
+          }};
 }
 
 }  // namespace edgelm::cli

@@ -13,6 +13,7 @@ namespace edgelm {
 // When the pieces of the ids form well-formed UTF-8, the concatenation of every push()
 // and the final flush() equals the concatenation of the pieces — the text llama.cpp
 // streams token by token (no leading-space removal, no clean-up of spaces).
+// The tokenizer must outlive the decoder.
 class StreamDecoder {
  public:
   StreamDecoder(const Tokenizer& tokenizer, bool render_special)
