@@ -3,15 +3,17 @@
 namespace edgelm {
 
 BpeMerges::BpeMerges(const Vocab& vocab, const std::vector<std::string_view>& merges) : vocab_(vocab) {
-  ranks_.reserve(merges.size());
+  std::vector<PairRanks::Entry> entries;
+  entries.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const std::string_view m = merges[rank];
     const size_t space = m.find(' ', 1);
     if (space == std::string_view::npos) continue;  // not a pair: can never apply
     const int32_t left = intern(m.substr(0, space));
     const int32_t right = intern(m.substr(space + 1));
-    ranks_.insert_if_absent(PairMap::key(left, right), static_cast<int32_t>(rank));
+    entries.push_back({left, right, static_cast<int32_t>(rank)});
   }
+  ranks_.build(vocab.size() + extra_texts_.size(), entries);
 }
 
 int32_t BpeMerges::intern(std::string_view text) {
@@ -30,7 +32,7 @@ int32_t BpeMerges::id_of(std::string_view text) const {
 
 std::optional<int32_t> BpeMerges::score(const MergeSymbol& left, const MergeSymbol& right, std::string_view) const {
   if (left.id < 0 || right.id < 0) return std::nullopt;
-  const int32_t rank = ranks_.find(PairMap::key(left.id, right.id));
+  const int32_t rank = ranks_.find(left.id, right.id);
   if (rank < 0) return std::nullopt;
   return rank;
 }

@@ -40,7 +40,7 @@ class BpeMerges {
   const Vocab& vocab_;
   std::vector<std::string> extra_texts_;  // merge parts that are not tokens
   TextIndex extra_index_;
-  PairMap ranks_;
+  PairRanks ranks_;
 };
 
 }  // namespace edgelm

@@ -1,5 +1,8 @@
 #include "tokenizer/flat_index.h"
 
+#include <algorithm>
+#include <climits>
+
 namespace edgelm {
 
 namespace {
@@ -60,44 +63,35 @@ int32_t TextIndex::find(std::string_view text, const std::vector<std::string>& t
   }
 }
 
-void PairMap::reserve(size_t n) {
-  if (2 * n > slots_.size()) rehash(capacity_for(n));
-}
-
-void PairMap::rehash(size_t capacity) {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(capacity, Slot{});
-  const size_t mask = capacity - 1;
-  for (const Slot& s : old) {
-    if (s.key == kEmpty) continue;
-    size_t i = mix(s.key) & mask;
-    while (slots_[i].key != kEmpty) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
-}
-
-void PairMap::insert_if_absent(uint64_t key, int32_t value) {
-  if (2 * (count_ + 1) > slots_.size()) rehash(capacity_for(count_ + 1) * 2);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
-    Slot& s = slots_[i];
-    if (s.key == key) return;
-    if (s.key == kEmpty) {
-      s = {key, value};
-      ++count_;
-      return;
+void PairRanks::build(size_t n_ids, const std::vector<Entry>& entries) {
+  row_start_.assign(n_ids + 1, 0);
+  for (const Entry& e : entries) ++row_start_[static_cast<size_t>(e.left) + 1];
+  for (size_t i = 1; i <= n_ids; ++i) row_start_[i] += row_start_[i - 1];
+  cells_.resize(entries.size());
+  std::vector<uint32_t> fill(row_start_.begin(), row_start_.end() - 1);
+  for (const Entry& e : entries) cells_[fill[static_cast<size_t>(e.left)]++] = {e.right, e.rank};
+  // Sort each row by (right, rank) and keep the first of equal rights (the lowest rank).
+  size_t out = 0;
+  for (size_t row = 0; row < n_ids; ++row) {
+    const auto begin = cells_.begin() + row_start_[row];
+    const auto end = cells_.begin() + row_start_[row + 1];
+    std::sort(begin, end);
+    row_start_[row] = static_cast<uint32_t>(out);
+    for (auto it = begin; it != end; ++it) {
+      if (it != begin && it->first == (it - 1)->first) continue;
+      cells_[out++] = *it;
     }
   }
+  row_start_[n_ids] = static_cast<uint32_t>(out);
+  cells_.resize(out);
 }
 
-int32_t PairMap::find(uint64_t key) const {
-  if (slots_.empty()) return -1;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
-    if (s.key == key) return s.value;
-    if (s.key == kEmpty) return -1;
-  }
+int32_t PairRanks::find(int32_t left, int32_t right) const {
+  if (left < 0 || static_cast<size_t>(left) + 1 >= row_start_.size()) return -1;
+  const auto begin = cells_.begin() + row_start_[static_cast<size_t>(left)];
+  const auto end = cells_.begin() + row_start_[static_cast<size_t>(left) + 1];
+  const auto it = std::lower_bound(begin, end, std::make_pair(right, INT32_MIN));
+  return it != end && it->first == right ? it->second : -1;
 }
 
 }  // namespace edgelm

@@ -1,8 +1,8 @@
 #pragma once
-// Open-addressing hash tables for the tokenizer's hot lookups (text -> id over a few
-// hundred thousand tokens, merge pair -> rank over half a million merges). Flat
-// arrays with the hash stored beside each id keep a lookup to one or two cache
-// misses, which matters: loading a vocabulary does about a million lookups.
+// Lookup structures for the tokenizer's hot paths (text -> id over a few hundred
+// thousand tokens, merge pair -> rank over half a million merges). Both are flat
+// arrays: loading a vocabulary does about a million lookups, and node-based maps made
+// that a cache miss or three each.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,35 +32,25 @@ class TextIndex {
   size_t count_ = 0;
 };
 
-// Map from a pair of non-negative ids to a value.
-class PairMap {
+// Ranks of id pairs, stored as one sorted row of (right id, rank) per left id: built
+// with sequential passes and looked up by a short binary search, both cache-friendly
+// for half a million merges (a hash table of them costs a cache miss per insert).
+class PairRanks {
  public:
-  static uint64_t key(int32_t left, int32_t right) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
-  }
-  void reserve(size_t n);
-  // Keeps the first value given for a key.
-  void insert_if_absent(uint64_t key, int32_t value);
-  // The value, or -1.
-  int32_t find(uint64_t key) const;
-  size_t size() const { return count_; }
+  struct Entry {
+    int32_t left;
+    int32_t right;
+    int32_t rank;
+  };
+  // Ids must lie in [0, n_ids). A pair listed twice keeps its lower rank.
+  void build(size_t n_ids, const std::vector<Entry>& entries);
+  // The rank, or -1 when the pair is not listed.
+  int32_t find(int32_t left, int32_t right) const;
+  size_t size() const { return cells_.size(); }
 
  private:
-  static constexpr uint64_t kEmpty = ~uint64_t{0};
-  static size_t mix(uint64_t key) {
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdULL;
-    key ^= key >> 33;
-    return static_cast<size_t>(key);
-  }
-  void rehash(size_t capacity);
-
-  struct Slot {
-    uint64_t key = kEmpty;
-    int32_t value = -1;
-  };
-  std::vector<Slot> slots_;  // key and value side by side: one cache miss per probe
-  size_t count_ = 0;
+  std::vector<uint32_t> row_start_;                  // n_ids + 1 offsets into cells_
+  std::vector<std::pair<int32_t, int32_t>> cells_;  // (right, rank), rows sorted by right
 };
 
 }  // namespace edgelm
