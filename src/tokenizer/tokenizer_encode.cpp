@@ -1,5 +1,6 @@
 // Tokenizer::encode: special-token partition, then per vocabulary kind the
 // pre-tokenizer and the merge loop (llama.cpp's llama_tokenize_impl, re-implemented).
+#include <climits>
 #include <string>
 
 #include "tokenizer/byte_level.h"
@@ -133,6 +134,8 @@ void Tokenizer::Impl::encode_raw(std::string_view text, bool after_special, std:
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
   const Impl& t = *impl_;
+  // The merge loop keeps byte offsets in 32 bits (and llama.cpp's API counts in int32).
+  if (text.size() > static_cast<size_t>(INT32_MAX) / 4) fail("text too long to tokenize ({} bytes)", text.size());
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 2);
   if (add_special && t.add_bos) {
