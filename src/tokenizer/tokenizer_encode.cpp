@@ -53,9 +53,10 @@ std::string encode_code_points(std::span<const uint32_t> cps) {
 
 void Tokenizer::Impl::encode_bytes(std::string_view bytes, std::vector<int32_t>& out) const {
   for (const char c : bytes) {
-    // A byte without a token is dropped, as in the reference (it cannot happen with
-    // the supported vocabularies, which have all 256 byte tokens or full byte-level
-    // alphabets).
+    // A byte without a token is dropped, as llama.cpp's BPE does (its SentencePiece
+    // would abort). The supported vocabularies never get here without one: Gemma 4 and
+    // Llama 2 have all 256 <0xXX> tokens, and in byte-level BPE every character of
+    // the alphabet and every merge result is a token.
     if (const int32_t id = byte_tokens[static_cast<uint8_t>(c)]; id != kNoToken) out.push_back(id);
   }
 }
