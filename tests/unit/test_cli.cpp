@@ -5,9 +5,14 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
+#include "gguf/gguf_reader.h"
+#include "gguf/gguf_writer.h"
 #include "test_support.h"
+#include "tokenizer/tokenizer.h"
 
 namespace edgelm {
 namespace {
@@ -38,7 +43,7 @@ Result run(const std::string& args) {
 std::string vocab(const char* name) { return (test::shared_testdata() / "vocab" / name).string(); }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "info", "synth", "run"}) {
+  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize"}) {
     const Result r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -167,6 +172,84 @@ TEST_F(CliRun, BadSamplingOptionsAreUserErrors) {
     EXPECT_EQ(r.err.rfind(message, 0), 0u) << args << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << args;
   }
+}
+
+// Token ids, one line per input, equal to the library's (which the vector and oracle
+// tests pin to llama.cpp); BOS as the file says unless --no-bos.
+TEST(Cli, TokenizePrintsIdsPerInput) {
+  test::TempDir dir;
+  const std::string model = vocab("ggml-vocab-llama-spm.gguf");
+  const Tokenizer tok = Tokenizer::from_gguf(GgufFile::open(model));
+  const auto ids_line = [](const std::vector<int32_t>& ids) {
+    std::string s;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) s += ' ';
+      s += std::to_string(ids[i]);
+    }
+    s += '\n';
+    return s;
+  };
+  Result r = run("tokenize -m " + model + " -p 'Hello world'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, ids_line(tok.encode("Hello world", true, true)));
+  r = run("tokenize -m " + model + " -p 'a</s>b' --no-bos --no-special");
+  EXPECT_EQ(r.out, ids_line(tok.encode("a</s>b", false, false)));
+
+  const std::string lines = dir.file("in.jsonl");
+  {
+    std::ofstream f(lines);
+    f << "\"one\\ntwo\"\n\"\"\n\"</s>\"\n";
+  }
+  r = run("tokenize -m " + model + " --lines-json " + lines + " --no-bos");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, ids_line(tok.encode("one\ntwo", false, true)) + "\n" + ids_line(tok.encode("</s>", false, true)));
+
+  const std::string text = dir.file("in.txt");
+  {
+    std::ofstream f(text);
+    f << "line one\nline two\n";
+  }
+  r = run("tokenize -m " + model + " --file " + text);
+  EXPECT_EQ(r.out, ids_line(tok.encode("line one\nline two\n", true, true)));
+
+  r = run("detokenize -m " + model + " --ids '1 15043 3186'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, tok.decode(std::vector<int32_t>{1, 15043, 3186}, false) + "\n");
+}
+
+TEST(Cli, TokenizeErrorsAreClear) {
+  test::TempDir dir;
+  const std::string model = vocab("ggml-vocab-llama-spm.gguf");
+  Result r = run("tokenize -m /nonexistent.gguf -p x");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/nonexistent.gguf: cannot open"), std::string::npos) << r.err;
+
+  {
+    GgufWriter w(dir.file("no-tokenizer.gguf"));
+    w.add_string("general.architecture", "gemma4");
+    w.write_header();
+    w.finish();
+  }
+  r = run("tokenize -m " + dir.file("no-tokenizer.gguf") + " -p x");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no tokenizer"), std::string::npos) << r.err;
+
+  r = run("tokenize -m " + model);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("exactly one of"), std::string::npos) << r.err;
+
+  const std::string lines = dir.file("bad.jsonl");
+  {
+    std::ofstream f(lines);
+    f << "\"ok\"\n42\n";
+  }
+  r = run("tokenize -m " + model + " --lines-json " + lines);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(lines + ":2: expected a JSON string"), std::string::npos) << r.err;
+
+  r = run("detokenize -m " + model + " --ids '1 99999'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("token id 99999 is out of range"), std::string::npos) << r.err;
 }
 
 }  // namespace
