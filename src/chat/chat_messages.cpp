@@ -12,9 +12,10 @@ nlohmann::ordered_json normalize_messages(const nlohmann::ordered_json& messages
     if (!message.is_object()) fail("chat: message {} is not an object", i);
     if (!message.contains("role") || !message["role"].is_string()) fail("chat: message {} has no string 'role'", i);
     if (!message.contains("tool_calls") || message["tool_calls"].is_null()) continue;
-    nlohmann::ordered_json& calls = message["tool_calls"];
-    if (!calls.is_array()) fail("chat: message {}: tool_calls must be an array", i);
+    if (!message["tool_calls"].is_array()) fail("chat: message {}: tool_calls must be an array", i);
+    // Before taking references: adding a key to an ordered_json object may move its members.
     if (!message.contains("content")) message["content"] = "";
+    nlohmann::ordered_json& calls = message["tool_calls"];
     for (size_t k = 0; k < calls.size(); ++k) {
       if (!calls[k].is_object() || !calls[k].contains("function")) continue;
       nlohmann::ordered_json& function = calls[k]["function"];

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -65,7 +66,8 @@ bool bool_member(const nlohmann::ordered_json& obj, const char* key, bool fallba
 // Hidden test mode: one JSON object per line {template?, messages, tools?,
 // add_generation_prompt?, enable_thinking?, bos_token?, eos_token?, normalize?};
 // prints per line the rendered prompt as a JSON string, or {"error": message}.
-int run_batch(const TemplateArgs& a, const std::string& default_template, const SpecialTokenText& special) {
+int run_batch(const TemplateArgs& a, const std::function<std::string()>& default_template,
+              const SpecialTokenText& special) {
   std::ifstream in(a.batch_file, std::ios::binary);
   if (!in) fail("{}: cannot open", a.batch_file);
   std::map<std::string, jinja::Template> compiled;
@@ -77,10 +79,12 @@ int run_batch(const TemplateArgs& a, const std::string& default_template, const 
       const std::string where = fmt::format("{}:{}", a.batch_file, n);
       const nlohmann::ordered_json job = parse_json(line, where);
       const nlohmann::ordered_json messages = messages_of(job, where);
-      std::string source = default_template;
+      std::string source;
       if (job.contains("template")) {
         if (!job["template"].is_string()) fail("{}: \"template\" must be a string", where);
         source = job["template"].get<std::string>();
+      } else {
+        source = default_template();
       }
       ChatRenderOptions options;
       options.add_generation_prompt = bool_member(job, "add_generation_prompt", true, where);
@@ -107,14 +111,13 @@ int run_batch(const TemplateArgs& a, const std::string& default_template, const 
 int run_template(const TemplateArgs& a) {
   const GgufFile model = GgufFile::open(a.model);
   const SpecialTokenText special = special_token_text(model);
-  std::string source;
-  if (!a.template_file.empty()) {
-    source = read_text(a.template_file);
-  } else {
-    source = chat_template_from_gguf(model);
-  }
-  if (!a.batch_file.empty()) return run_batch(a, source, special);
+  // Batch jobs may each bring their template; the default is needed only by those without.
+  std::function<std::string()> default_template = [&a, &model] {
+    return a.template_file.empty() ? chat_template_from_gguf(model) : read_text(a.template_file);
+  };
+  if (!a.batch_file.empty()) return run_batch(a, default_template, special);
   if (a.messages_file.empty()) fail("--messages is required");
+  const std::string source = default_template();
 
   const nlohmann::ordered_json convo = parse_json(read_text(a.messages_file), a.messages_file);
   ChatRenderOptions options;
