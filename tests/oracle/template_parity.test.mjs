@@ -58,6 +58,9 @@ for (const t of templates) {
   }
 }
 
+// Node writes a lone surrogate (e.g. from indexing into an emoji) to UTF-8 as U+FFFD.
+const asUtf8 = (text) => text.toWellFormed();
+
 function reference(job) {
   const {template, convo, setting} = job;
   let messages = convo.messages;
@@ -108,7 +111,7 @@ test(`chat templates: ${conversations.length} conversations x ${templates.length
       if ("error" in want) {
         if (typeof got === "object" && got !== null && "error" in got) counts.bothFailed++;
         else failures.push(`${label}: reference failed (${want.error}) but edgelm rendered ${JSON.stringify(got).slice(0, 200)}`);
-      } else if (got === want.ok) {
+      } else if (got === asUtf8(want.ok)) {
         counts.identical++;
       } else {
         failures.push(`${label}:\n  reference ${JSON.stringify(want.ok).slice(0, 400)}\n  edgelm    ${JSON.stringify(got).slice(0, 400)}`);
@@ -120,4 +123,22 @@ test(`chat templates: ${conversations.length} conversations x ${templates.length
   assert.equal(failures.length, 0, failures.slice(0, 10).join("\n"));
   // The corpus must mostly render (a template that always failed would prove little).
   assert.ok(counts.identical > counts.bothFailed * 4, `too few successful renders: ${JSON.stringify(counts)}`);
+});
+
+// The expected outputs of the unit tests' language-feature cases are the reference's.
+test("tests/chat/jinja_cases.json agrees with the reference", () => {
+  const {cases} = JSON.parse(fs.readFileSync(path.join(here, "..", "chat", "jinja_cases.json"), "utf8"));
+  const failures = [];
+  for (const c of cases) {
+    const r = renderReference(c.template, c.variables ?? {});
+    if ("error" in c) {
+      if (!("error" in r)) failures.push(`${c.name}: reference rendered ${JSON.stringify(r.ok)}, case expects an error`);
+    } else if ("error" in r) {
+      failures.push(`${c.name}: reference failed: ${r.error}`);
+    } else if (asUtf8(r.ok) !== c.expected) {
+      failures.push(`${c.name}: reference ${JSON.stringify(r.ok)} != recorded ${JSON.stringify(c.expected)}`);
+    }
+  }
+  console.log(`jinja cases: ${cases.length} checked against the reference, ${failures.length} differ`);
+  assert.equal(failures.length, 0, failures.join("\n"));
 });

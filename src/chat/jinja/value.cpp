@@ -40,7 +40,10 @@ std::string json_impl(const Value& v, const JsonOptions& o, int depth, bool unde
     case Kind::Float: return std::isfinite(v.number()) ? js::number_to_string(v.number()) : "null";
     case Kind::Boolean: return v.as_bool() ? "true" : "false";
     case Kind::String: return quote(v.str());
-    case Kind::Function: raise("Cannot convert to JSON: FunctionValue");
+    // The reference serializes only arrays, objects and namespaces.
+    case Kind::Function:
+    case Kind::Tuple:
+    case Kind::KeywordArgs: raise("Cannot convert to JSON: {}", kind_name(v.kind()));
     default: break;
   }
   const std::string unit = indent ? std::string(static_cast<size_t>(o.indent), ' ') : "";
