@@ -200,7 +200,7 @@ std::string sanitize_utf8(std::string_view s) {
       if (!(good == 1 ? second_byte_ok(lead, c) : is_continuation(c))) break;
       ++good;
     }
-    if (good == len) {
+    if (len > 0 && good == len) {
       out.append(s.substr(i, len));
       i += len;
     } else {

@@ -302,7 +302,7 @@ class Lexer {
       if (c == quote) break;
       if (c != '\\') {
         value.push_back(c);
-        advance(1);
+        if (++pos_ >= s_.size()) fail(start, "string literal is not closed");
         continue;
       }
       if (++pos_ >= s_.size()) fail(start, "string literal is not closed");

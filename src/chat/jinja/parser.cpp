@@ -141,6 +141,8 @@ class Parser {
     }
     if (name == "call") return parse_call_block(start);
     if (name == "filter") return parse_filter_block(start);
+    static const std::set<std::string> closing = {"elif", "else", "endif", "endfor", "endmacro", "endset", "endcall", "endfilter"};
+    if (closing.count(name)) fail_at(tokens_[pos_ - 1].offset, fmt::format("unexpected '{}' (no open block it belongs to)", name));
     fail_at(tokens_[pos_ - 1].offset, fmt::format("unsupported statement '{}'", name));
   }
 
@@ -224,7 +226,10 @@ class Parser {
   NodePtr parse_filter_block(uint32_t start) {
     auto n = std::make_unique<FilterBlockNode>(start);
     n->filter = parse_primary();
-    if (n->filter->kind == NodeKind::Identifier && is(TokenType::OpenParen)) n->filter = parse_call(std::move(n->filter));
+    if (n->filter->kind == NodeKind::Identifier && is(TokenType::OpenParen)) {
+      const uint32_t at = n->filter->offset;
+      n->filter = parse_call(std::move(n->filter), at);
+    }
     expect(TokenType::CloseStatement, "'%}'");
     parse_body_until(n->body, {"endfilter"});
     expect_end_tag("endfilter");
@@ -364,7 +369,10 @@ class Parser {
       const uint32_t at = tokens_[pos_++].offset;
       NodePtr filter = parse_primary();
       if (filter->kind != NodeKind::Identifier) fail_at(filter->offset, "expected a filter name after '|'");
-      if (is(TokenType::OpenParen)) filter = parse_call(std::move(filter));
+      if (is(TokenType::OpenParen)) {
+        const uint32_t name_at = filter->offset;
+        filter = parse_call(std::move(filter), name_at);
+      }
       operand = std::make_unique<FilterNode>(at, std::move(operand), std::move(filter));
     }
     return operand;
@@ -377,17 +385,18 @@ class Parser {
       const Token& t = tokens_[pos_++];
       return std::make_unique<UnaryNode>(t.offset, t.value == "-" ? UnaryOp::Minus : UnaryOp::Plus, parse_unary_sign());
     }
+    const uint32_t start = offset();
     NodePtr member = parse_member(parse_primary());
-    return is(TokenType::OpenParen) ? parse_call(std::move(member)) : std::move(member);
+    return is(TokenType::OpenParen) ? parse_call(std::move(member), start) : std::move(member);
   }
 
-  NodePtr parse_call(NodePtr callee) {
+  // A call's offset is where its callee expression starts (`a` in `a.b(1)`).
+  NodePtr parse_call(NodePtr callee, uint32_t start) {
     DepthGuard guard(*this);
-    const uint32_t at = callee->offset;
-    auto call = std::make_unique<CallNode>(at, std::move(callee));
+    auto call = std::make_unique<CallNode>(start, std::move(callee));
     call->args = parse_args(ArgsMode::Call);
     NodePtr expr = parse_member(std::move(call));
-    return is(TokenType::OpenParen) ? parse_call(std::move(expr)) : std::move(expr);
+    return is(TokenType::OpenParen) ? parse_call(std::move(expr), start) : std::move(expr);
   }
 
   NodeList parse_args(ArgsMode mode) {
