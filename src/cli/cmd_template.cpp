@@ -109,6 +109,7 @@ int run_batch(const TemplateArgs& a, const std::function<std::string()>& default
 }
 
 int run_template(const TemplateArgs& a) {
+  if (a.batch_file.empty() && a.messages_file.empty()) fail("--messages is required");
   const GgufFile model = GgufFile::open(a.model);
   const SpecialTokenText special = special_token_text(model);
   // Batch jobs may each bring their template; the default is needed only by those without.
@@ -116,7 +117,6 @@ int run_template(const TemplateArgs& a) {
     return a.template_file.empty() ? chat_template_from_gguf(model) : read_text(a.template_file);
   };
   if (!a.batch_file.empty()) return run_batch(a, default_template, special);
-  if (a.messages_file.empty()) fail("--messages is required");
   const std::string source = default_template();
 
   const nlohmann::ordered_json convo = parse_json(read_text(a.messages_file), a.messages_file);

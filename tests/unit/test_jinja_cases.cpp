@@ -29,6 +29,7 @@ TEST(JinjaCases, RenderLikeTheReference) {
   const auto cases = load_cases();
   size_t checked = 0;
   for (const auto& c : cases) {
+    EXPECT_TRUE(c.contains("expected") || c.contains("error")) << c["name"] << " has no expectation";
     if (!c.contains("expected")) continue;
     SCOPED_TRACE(c["name"].get<std::string>());
     try {

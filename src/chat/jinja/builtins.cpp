@@ -268,15 +268,17 @@ std::string strftime_now(const std::string& format) {
   return out;
 }
 
-// range(stop) / range(start, stop[, step]) with JavaScript's comparisons (an undefined
-// bound makes an empty range).
+// range(stop) / range(start, stop[, step]) on the arguments' raw JavaScript values:
+// none and undefined are both `undefined` there, so range(3, none) is range(3), and an
+// undefined start makes an empty range.
 Value range(const ValueList& args) {
   std::array<double, 3> v{NAN, NAN, NAN};
   std::array<bool, 3> given{false, false, false};
   for (size_t i = 0; i < std::min<size_t>(args.size(), 3); ++i) {
-    if (args[i].is_undefined()) continue;
-    if (!args[i].is_number()) raise("unsupported: range() arguments must be numbers");
-    v[i] = args[i].number();
+    const Value& a = args[i];
+    if (a.is_undefined() || a.is(Kind::Null)) continue;
+    if (!a.is_number()) raise("unsupported: range() arguments must be numbers");
+    v[i] = a.number();
     given[i] = true;
   }
   double start = v[0], stop = v[1];
@@ -387,7 +389,7 @@ ScopePtr Interpreter::make_globals() {
   for (const char* name : {"none", "None"}) globals->set(name, Value::null());
   globals->set("raise_exception", Value::function([](ValueList& args, const ScopePtr&) -> Value {
     std::string message;
-    if (!args.empty() && !args[0].is_undefined()) message = args[0].is(Kind::Null) ? "null" : to_raw_string(args[0]);
+    if (!args.empty() && !args[0].is_undefined() && !args[0].is(Kind::Null)) message = to_raw_string(args[0]);
     raise("raise_exception: {}", message);
   }));
   globals->set("range", Value::function([](ValueList& args, const ScopePtr&) { return range(args); }));

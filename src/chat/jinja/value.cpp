@@ -12,13 +12,15 @@ namespace {
 // Nesting beyond which printing or converting gives up (a namespace can contain itself).
 constexpr int kMaxDepth = 256;
 
-// The JavaScript type of a value's underlying data, for == and ===.
-enum class JsType { Undefined, Null, Boolean, Number, String, Object };
+// The JavaScript type of a value's underlying data, for == and ===. The reference's
+// none holds `undefined` (its NullValue is constructed without a value), so none and
+// undefined compare equal even under ===.
+enum class JsType { Undefined, Boolean, Number, String, Object };
 
 JsType js_type(const Value& v) {
   switch (v.kind()) {
-    case Kind::Undefined: return JsType::Undefined;
-    case Kind::Null: return JsType::Null;
+    case Kind::Undefined:
+    case Kind::Null: return JsType::Undefined;
     case Kind::Boolean: return JsType::Boolean;
     case Kind::Integer:
     case Kind::Float: return JsType::Number;
@@ -230,8 +232,7 @@ bool strict_equal(const Value& a, const Value& b) {
   const JsType ta = js_type(a), tb = js_type(b);
   if (ta != tb) return false;
   switch (ta) {
-    case JsType::Undefined:
-    case JsType::Null: return true;
+    case JsType::Undefined: return true;
     case JsType::Boolean: return a.as_bool() == b.as_bool();
     case JsType::Number: return a.number() == b.number();
     case JsType::String: return a.str() == b.str();
@@ -248,9 +249,7 @@ bool same_value_zero(const Value& a, const Value& b) {
 bool loose_equal(const Value& a, const Value& b) {
   const JsType ta = js_type(a), tb = js_type(b);
   if (ta == tb) return strict_equal(a, b);
-  const bool a_nullish = ta == JsType::Undefined || ta == JsType::Null;
-  const bool b_nullish = tb == JsType::Undefined || tb == JsType::Null;
-  if (a_nullish || b_nullish) return a_nullish && b_nullish;
+  if (ta == JsType::Undefined || tb == JsType::Undefined) return false;  // the other one is not
   // Booleans compare as numbers, strings convert to numbers, lists to their joined text.
   if (ta == JsType::Boolean) return loose_equal(Value::integer(a.as_bool() ? 1 : 0), b);
   if (tb == JsType::Boolean) return loose_equal(a, Value::integer(b.as_bool() ? 1 : 0));
