@@ -39,5 +39,10 @@ mkdir -p build-asan/fuzz-corpus
 ./build-asan/fuzz/fuzz_gguf_reader -max_total_time="${EDGELM_FUZZ_SECONDS:-60}" -max_len=65536 \
   -print_final_stats=1 build-asan/fuzz-corpus tests/corpus/malformed tests/corpus/valid 2>&1 | tail -n 4
 
+echo "== fuzzing the chat-template engine for ${EDGELM_FUZZ_SECONDS:-60} s =="
+mkdir -p build-asan/fuzz-corpus-templates
+./build-asan/fuzz/fuzz_chat_template -max_total_time="${EDGELM_FUZZ_SECONDS:-60}" -max_len=32768 -timeout=10 \
+  -print_final_stats=1 build-asan/fuzz-corpus-templates ../shared/testdata/templates 2>&1 | tail -n 4
+
 echo "== Release: all tests =="
 ctest --test-dir build -L "$labels" -j "$jobs" --output-on-failure

@@ -18,5 +18,6 @@ Command add_synth_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_detokenize_command(CLI::App& app);
+Command add_template_command(CLI::App& app);
 
 }  // namespace edgelm::cli

@@ -11,3 +11,16 @@ export async function loadLlama() {
   const {getLlama} = await import(pathToFileURL(entry).href);
   return getLlama({gpu: false, build: "never", logLevel: "error"});
 }
+
+// @huggingface/jinja (a dependency of node-llama-cpp): the reference chat-template renderer.
+export async function loadJinja() {
+  const entry = path.join(dir, "node_modules", "@huggingface", "jinja", "dist", "index.js");
+  return import(pathToFileURL(entry).href);
+}
+
+// GGUF metadata read by node-llama-cpp's own reader (independent of edgelm's).
+export async function readGgufMetadata(file) {
+  const entry = path.join(dir, "node_modules", "node-llama-cpp", "dist", "index.js");
+  const {readGgufFileInfo} = await import(pathToFileURL(entry).href);
+  return (await readGgufFileInfo(file, {readTensorInfo: false})).metadata;
+}
