@@ -18,7 +18,7 @@ scripts/build.sh asan
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-labels="unit|corpus"
+labels="unit|corpus|interactive"
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 if [ "${EDGELM_SKIP_ORACLE:-0}" = "1" ]; then
   echo "** oracle tests skipped (EDGELM_SKIP_ORACLE=1)"
@@ -28,7 +28,7 @@ elif [ "$node_major" -lt 20 ]; then
   echo "** skipping the oracle tests" >&2
 else
   tests/oracle/install-oracle.sh
-  labels="unit|corpus|oracle"
+  labels="unit|corpus|interactive|oracle"
 fi
 
 echo "== ASan+UBSan: unit tests and malformed corpus =="

@@ -1,5 +1,6 @@
-// edgelm run: evaluate a prompt and generate tokens (token ids in and out for now;
-// text prompts arrive with the tokenizer).
+// edgelm run: one prompt, one generation. Text prompts (-p / -f) go through the chat
+// template and stream text (run_text.cpp); --prompt-ids is the token-level mode the
+// parity tests use (ids in, ids out, teacher forcing, probabilities and traces).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/run_text.h"
 #include "cli/sampling_options.h"
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/generator.h"
@@ -27,7 +29,15 @@ namespace {
 struct RunArgs {
   std::string model;
   std::string prompt_ids;
+  std::string prompt_text;
+  std::string prompt_file;
+  std::string system;
+  std::string template_path;
+  bool raw = false;
+  bool think = false;
+  std::vector<std::string> stops;
   int n_predict = 32;
+  bool n_given = false;
   SamplingParams sampling;
   bool temp_given = false;
   bool ids = false;
@@ -113,7 +123,39 @@ void write_probs(std::ofstream& out, int32_t token, int32_t choice, std::span<co
   out << line << "]}\n";
 }
 
+std::string read_prompt_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail("{}: cannot open the prompt file", path);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int run_text_mode(const RunArgs& a) {
+  TextRunOptions o;
+  o.model = a.model;
+  o.prompt = a.prompt_file.empty() ? a.prompt_text : read_prompt_file(a.prompt_file);
+  o.system = a.system;
+  o.template_path = a.template_path;
+  o.raw = a.raw;
+  o.think = a.think;
+  o.stops = a.stops;
+  o.n_predict = a.n_given ? a.n_predict : -1;
+  o.ignore_eos = a.ignore_eos;
+  o.sampling = a.sampling;
+  o.ctx = a.ctx;
+  o.ubatch = a.ubatch;
+  o.threads = a.threads;
+  return run_text(o);
+}
+
 int run(const RunArgs& a) {
+  const int modes = !a.prompt_ids.empty() + !a.prompt_text.empty() + !a.prompt_file.empty();
+  if (modes != 1) fail("give exactly one prompt: -p TEXT, -f FILE or --prompt-ids IDS");
+  if (a.prompt_ids.empty()) return run_text_mode(a);
+  if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty()) {
+    fail("--system, --template, --raw, --think and --stop apply to text prompts (-p/-f), not --prompt-ids");
+  }
   const std::vector<int32_t> prompt = parse_ids(a.prompt_ids);
   // Teacher forcing: feed these tokens instead of the model's choices (still reporting
   // the model's own choice and probabilities at each step).
@@ -207,16 +249,29 @@ int run(const RunArgs& a) {
 
 Command add_run_command(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
-  CLI::App* sub = app.add_subcommand("run", "Evaluate a prompt and generate tokens with a Gemma 4 GGUF model.");
+  CLI::App* sub = app.add_subcommand(
+      "run",
+      "Generate a reply to one prompt with a Gemma 4 GGUF model. A text prompt (-p/-f) is sent as a user turn "
+      "through the model's chat template (--raw: as it is) and the reply streams to stdout; speeds go to stderr. "
+      "--prompt-ids is the token-level mode (ids in, ids out) used to compare with llama.cpp.");
   sub->add_option("-m,--model", a->model, "GGUF model file")->required();
-  sub->add_option("--prompt-ids", a->prompt_ids, "Prompt as token ids, e.g. \"2 9259 1902\" (include BOS yourself)")
-      ->required();
-  sub->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
+  sub->add_option("-p,--prompt", a->prompt_text, "Prompt text");
+  sub->add_option("-f,--file", a->prompt_file, "Read the prompt text from a file");
+  sub->add_option("-s,--system", a->system, "System prompt (text prompts)");
+  sub->add_flag("--raw", a->raw, "Send the text prompt as it is, without the chat template");
+  sub->add_option("--template", a->template_path, "Jinja chat template file instead of the model's own");
+  sub->add_flag("--think", a->think,
+                "Let the model reason first (Gemma 4 thinking mode); its thoughts go to stderr, apart from the "
+                "answer");
+  sub->add_option("--stop", a->stops, "Stop the reply at this text (repeatable; text prompts)");
+  sub->add_option("--prompt-ids", a->prompt_ids, "Prompt as token ids, e.g. \"2 9259 1902\" (include BOS yourself)");
+  sub->add_option("-n,--n-predict", a->n_predict,
+                  "Tokens to generate [default: text prompts until the model ends its turn (-1), --prompt-ids 32]");
   add_sampling_options(sub, a->sampling);
   sub->get_option("--temp")->description(
       fmt::format("Sampling temperature; 0 or less is greedy (argmax) [default: greedy with --prompt-ids, else {}]",
                   SamplingParams{}.temperature));
-  sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (the only output format for now)");
+  sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (what --prompt-ids mode prints)");
   sub->add_option("-c,--ctx", a->ctx, "Context size in tokens")->capture_default_str();
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
@@ -233,6 +288,7 @@ Command add_run_command(CLI::App& app) {
                   "output, final norm) as JSON, to locate a mismatch layer by layer");
   return {sub, [a, sub] {
             a->temp_given = sub->count("--temp") > 0;
+            a->n_given = sub->count("--n-predict") > 0;
             return run(*a);
           }};
 }

@@ -254,3 +254,76 @@ TEST(Cli, TokenizeErrorsAreClear) {
 
 }  // namespace
 }  // namespace edgelm
+
+namespace edgelm {
+namespace {
+
+// `run -p`: text in, text out through the Gemma 4 chat template (a tiny synthetic model
+// with the real Gemma 4 vocabulary and template: random weights, so the text is
+// gibberish; what is checked is the plumbing and the errors).
+class CliRunText : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const Result s = run("synth --preset tiny --quant q4_0 -o " + dir_->file("tiny.gguf"));
+    ASSERT_EQ(s.status, 0) << s.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string model() { return dir_->file("tiny.gguf"); }
+  static test::TempDir* dir_;
+};
+test::TempDir* CliRunText::dir_ = nullptr;
+
+TEST_F(CliRunText, StreamsTextAndReportsSpeeds) {
+  const Result r = run("run -m " + model() + " -p 'Hello there' -n 8 --temp 0 -t 2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+  EXPECT_NE(r.err.find("prompt: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("generated 8 tokens"), std::string::npos) << r.err;
+  // Greedy text is repeatable, and the chat template matters: --raw sends other tokens.
+  EXPECT_EQ(run("run -m " + model() + " -p 'Hello there' -n 8 --temp 0 -t 2").out, r.out);
+  const Result raw = run("run -m " + model() + " -p 'Hello there' -n 8 --temp 0 -t 2 --raw");
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  // The templated prompt is longer than the raw one (turn markers, generation prompt).
+  const auto prompt_tokens = [](const std::string& err) { return std::stoi(err.substr(err.find("prompt: ") + 8)); };
+  EXPECT_GT(prompt_tokens(r.err), prompt_tokens(raw.err));
+}
+
+TEST_F(CliRunText, FriendlyErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"run -m /nonexistent/model.gguf -p hi", "error: model file not found: /nonexistent/model.gguf"},
+      {"run -m " + model() + " -p hi --prompt-ids 1", "error: give exactly one prompt"},
+      {"run -m " + model() + " -p hi --raw --system x", "error: --raw sends the text as it is"},
+      {"run -m " + model() + " --prompt-ids 2 --system x", "error: --system, --template, --raw, --think and --stop"},
+      {"run -m " + model() + " -p 'a long prompt that does not fit' -c 8", "error: the prompt has "},
+      {"run -m " + model() + " -f /nonexistent/prompt.txt", "error: /nonexistent/prompt.txt: cannot open"},
+      {"chat -m /nonexistent/model.gguf", "error: model file not found"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Result r = run(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err.rfind(message, 0), 0u) << args << ": " << r.err;
+  }
+}
+
+// A chat from a pipe (no terminal): two turns, /reset, end of input ends the program.
+TEST_F(CliRunText, ChatReadsTurnsFromStdin) {
+  test::TempDir input_dir;
+  const std::string input = input_dir.file("turns.txt");
+  const std::string turns = "Hi\nAgain\n/reset\n/exit\n";
+  test::write_bytes(input, std::vector<uint8_t>(turns.begin(), turns.end()));
+  const Result r = run("chat -m " + model() + " -n 4 --temp 0 -t 2 --verbose < " + input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("edgelm chat"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(conversation cleared)"), std::string::npos) << r.out;
+  // Turn 2 reuses turn 1's tokens from the KV cache.
+  const size_t second = r.err.find("[prompt", r.err.find("[prompt") + 1);
+  ASSERT_NE(second, std::string::npos) << r.err;
+  const std::string line = r.err.substr(second, r.err.find('\n', second) - second);
+  const size_t plus = line.find("+ ");
+  ASSERT_NE(plus, std::string::npos) << line;
+  EXPECT_GT(std::stoi(line.substr(plus + 2)), 0) << line;
+}
+
+}  // namespace
+}  // namespace edgelm

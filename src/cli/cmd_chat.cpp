@@ -1,0 +1,223 @@
+// edgelm chat: an interactive multi-turn conversation in the terminal. Each turn
+// renders the whole history with the model's chat template; the generator reuses the
+// KV cache for the part of the prompt it has already seen, so only the new turn is
+// evaluated. Ctrl-C stops the answer being written, not the program.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "chat/conversation.h"
+#include "chat/reply_stream.h"
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/model_loading.h"
+#include "cli/reply_printer.h"
+#include "cli/sampling_options.h"
+#include "cli/text_model.h"
+#include "runtime/generator.h"
+#include "runtime/thread_pool.h"
+#include "sample/sampler.h"
+#include "util/error.h"
+
+namespace edgelm::cli {
+namespace {
+
+struct ChatArgs {
+  std::string model;
+  std::string system;
+  std::string template_path;
+  bool think = false;
+  uint32_t ctx = 4096;
+  uint32_t ubatch = 512;
+  int threads = 0;
+  int n_predict = -1;
+  std::vector<std::string> stops;
+  SamplingParams sampling;
+  bool verbose = false;
+};
+
+enum class LineResult { line, eof, interrupted };
+
+// One line from stdin with read(2): a Ctrl-C interrupts it (EINTR) instead of being
+// swallowed by a restarting stdio read, and the terminal's own line editing applies.
+LineResult read_line(std::string& line) {
+  line.clear();
+  char ch;
+  while (true) {
+    const ssize_t n = ::read(STDIN_FILENO, &ch, 1);
+    if (n == 1) {
+      if (ch == '\n') return LineResult::line;
+      line += ch;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) return LineResult::interrupted;
+    return line.empty() ? LineResult::eof : LineResult::line;
+  }
+}
+
+std::string trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+constexpr const char* kHelp =
+    "  /reset   forget the conversation (the system prompt stays)\n"
+    "  /exit    quit (also /quit or Ctrl-D)\n"
+    "  Ctrl-C   stop the answer being written\n";
+
+class ChatLoop {
+ public:
+  ChatLoop(const ChatArgs& a, TextModel& tm, ThreadPool& pool)
+      : a_(a),
+        tm_(tm),
+        conversation_(tm.chat_template, tm.render_options(a.think)),
+        generator_(*tm.model, pool, a.ctx, a.ubatch),
+        sampler_(a.sampling, tm.model->config().n_vocab) {
+    conversation_.set_system(a.system);
+  }
+
+  int run() {
+    std::printf("edgelm chat · %s · context %u tokens\n", std::filesystem::path(a_.model).filename().c_str(), a_.ctx);
+    std::printf("Type a message and press Enter. /help lists the commands; Ctrl-C stops an answer.\n");
+    InterruptScope interrupts;
+    std::string line;
+    while (true) {
+      std::printf("\n> ");
+      std::fflush(stdout);
+      const LineResult r = read_line(line);
+      if (r == LineResult::eof) {
+        std::printf("\n");
+        return 0;
+      }
+      if (r == LineResult::interrupted) {
+        InterruptScope::take();
+        std::printf("\n(type /exit or press Ctrl-D to quit)\n");
+        continue;
+      }
+      const std::string text = trim(line);
+      if (text.empty()) continue;
+      if (text == "/exit" || text == "/quit") return 0;
+      if (text == "/help") {
+        std::fputs(kHelp, stdout);
+        continue;
+      }
+      if (text == "/reset") {
+        conversation_.reset();
+        sampler_.reset();
+        std::printf("(conversation cleared)\n");
+        continue;
+      }
+      if (text[0] == '/') {
+        std::printf("unknown command %s\n%s", text.c_str(), kHelp);
+        continue;
+      }
+      reply(text);
+    }
+  }
+
+ private:
+  // The prompt for the next reply, dropping the oldest turns while the history does
+  // not fit the context with room to answer.
+  bool fit_prompt(std::vector<int32_t>& ids) {
+    const uint32_t room = std::min<uint32_t>(256, a_.ctx / 4);
+    while (true) {
+      ids = tm_.encode_prompt(conversation_.render_for_reply());
+      if (ids.size() + room <= a_.ctx) return true;
+      if (!conversation_.drop_oldest_turn()) {
+        std::printf("(this message is %zu tokens; the context holds %u with room to answer: try a shorter one, or "
+                    "a larger --ctx)\n",
+                    ids.size(), a_.ctx);
+        return false;
+      }
+      std::printf("(the conversation outgrew the context: the oldest turn was forgotten)\n");
+    }
+  }
+
+  void reply(const std::string& text) {
+    conversation_.add_user(text);
+    std::vector<int32_t> ids;
+    if (!fit_prompt(ids)) {
+      conversation_.drop_last_message();
+      return;
+    }
+    generator_.set_prompt(ids);
+    ReplyStream stream(tm_.tokenizer, a_.stops);
+    ReplyPrinter printer(a_.think, false);
+    GenerateOptions options;
+    options.max_tokens = a_.n_predict;
+    options.is_eog = [this](int32_t t) { return tm_.tokenizer.is_eog(t); };
+    options.cancel = &InterruptScope::flag();
+    const GenerateResult result = generator_.generate(sampler_, options, [&](int32_t t) {
+      const ReplyStream::Chunk chunk = stream.push(t);
+      printer.print(chunk);
+      return !chunk.stopped;
+    });
+    printer.print(stream.flush());
+    printer.finish();
+    if (result.finish == FinishReason::cancelled) {
+      InterruptScope::take();
+      std::printf(" [stopped]");
+    } else if (result.finish == FinishReason::context_full) {
+      std::printf(" [context full]");
+    }
+    std::printf("\n");
+    if (a_.verbose) {
+      const GenerationStats& s = generator_.stats();
+      std::fprintf(stderr, "[prompt %u new + %u reused tokens, %.1f t/s; %u tokens, %.1f t/s]\n",
+                   s.prompt_tokens_evaluated, s.prompt_tokens_reused, s.prompt_tokens_per_s(), s.generated_tokens,
+                   s.decode_tokens_per_s());
+    }
+    conversation_.add_assistant(stream.answer());
+  }
+
+  const ChatArgs& a_;
+  TextModel& tm_;
+  Conversation conversation_;
+  Generator generator_;
+  Sampler sampler_;
+};
+
+int run_chat(const ChatArgs& a) {
+  a.sampling.validate();
+  if (a.ubatch == 0) fail("--ubatch must be positive");
+  TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
+  const uint32_t max_ctx = tm.model->config().context_length;
+  if (a.ctx == 0 || a.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, max_ctx);
+  ThreadPool pool(resolve_threads(a.threads));
+  ChatLoop loop(a, tm, pool);
+  return loop.run();
+}
+
+}  // namespace
+
+Command add_chat_command(CLI::App& app) {
+  auto a = std::make_shared<ChatArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "chat",
+      "Chat with a model in the terminal: multi-turn, streaming. In the chat, /reset clears the conversation, "
+      "/exit quits, Ctrl-C stops the answer being written.");
+  sub->add_option("-m,--model", a->model, "GGUF model file")->required();
+  sub->add_option("-s,--system", a->system, "System prompt for the conversation");
+  sub->add_option("--template", a->template_path, "Jinja chat template file instead of the model's own");
+  sub->add_flag("--think", a->think,
+                "Let the model reason first (Gemma 4 thinking mode); its thoughts are shown dimmed, apart from "
+                "the answer");
+  sub->add_option("-n,--n-predict", a->n_predict, "Most tokens per answer (-1: until the model ends its turn)")
+      ->capture_default_str();
+  sub->add_option("--stop", a->stops, "Stop an answer at this text (repeatable)");
+  add_sampling_options(sub, a->sampling);
+  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens (the oldest turns are dropped when it is full)")
+      ->capture_default_str();
+  sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
+  sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
+  sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");
+  return {sub, [a] { return run_chat(*a); }};
+}
+
+}  // namespace edgelm::cli

@@ -1,0 +1,75 @@
+#include "cli/run_text.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "chat/conversation.h"
+#include "chat/reply_stream.h"
+#include "cli/interrupt.h"
+#include "cli/model_loading.h"
+#include "cli/reply_printer.h"
+#include "cli/text_model.h"
+#include "runtime/generator.h"
+#include "runtime/thread_pool.h"
+#include "sample/sampler.h"
+#include "util/error.h"
+
+namespace edgelm::cli {
+
+int run_text(const TextRunOptions& o) {
+  o.sampling.validate();
+  if (o.ubatch == 0) fail("--ubatch must be positive");
+  if (o.n_predict < -1) fail("-n must be -1 (until the end of the answer) or more");
+  if (o.raw && (!o.system.empty() || o.think)) fail("--raw sends the text as it is: it cannot take --system or --think");
+  TextModel tm = open_text_model(o.model, o.template_path, /*need_template=*/!o.raw);
+  const uint32_t max_ctx = tm.model->config().context_length;
+  if (o.ctx == 0 || o.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", o.ctx, max_ctx);
+
+  std::string prompt_text = o.prompt;
+  if (!o.raw) {
+    Conversation conversation(tm.chat_template, tm.render_options(o.think));
+    conversation.set_system(o.system);
+    conversation.add_user(o.prompt);
+    prompt_text = conversation.render_for_reply();
+  }
+  const std::vector<int32_t> prompt = o.raw ? tm.tokenizer.encode(prompt_text, true, true) : tm.encode_prompt(prompt_text);
+  if (prompt.empty()) fail("the prompt is empty");
+
+  const int threads = resolve_threads(o.threads);
+  ThreadPool pool(threads);
+  Generator generator(*tm.model, pool, o.ctx, o.ubatch);
+  Sampler sampler(o.sampling, tm.model->config().n_vocab);
+  for (int32_t t : prompt) sampler.accept(t);
+  generator.set_prompt(prompt);
+
+  InterruptScope interrupts;
+  ReplyStream stream(tm.tokenizer, o.stops);
+  ReplyPrinter printer(o.think, /*thoughts_to_stderr=*/true);
+  GenerateOptions options;
+  options.max_tokens = o.n_predict;
+  options.is_eog = [&tm](int32_t t) { return tm.tokenizer.is_eog(t); };
+  options.ignore_eog = o.ignore_eos;
+  options.cancel = &InterruptScope::flag();
+  const GenerateResult result = generator.generate(sampler, options, [&](int32_t t) {
+    const ReplyStream::Chunk chunk = stream.push(t);
+    printer.print(chunk);
+    return !chunk.stopped;
+  });
+  printer.print(stream.flush());
+  printer.finish();
+  std::printf("\n");
+  std::fflush(stdout);
+
+  const GenerationStats& s = generator.stats();
+  std::string why;
+  if (result.finish == FinishReason::context_full) why = fmt::format("; stopped: the context of {} tokens is full", o.ctx);
+  if (result.finish == FinishReason::cancelled) why = "; stopped by Ctrl-C";
+  const std::string seed = o.sampling.temperature > 0.0f ? fmt::format("; seed {}", sampler.seed()) : "";
+  std::fprintf(stderr, "prompt: %u tokens in %.2f s (%.1f t/s); generated %u tokens, decode %.2f t/s; %d threads%s%s\n",
+               s.prompt_tokens_evaluated, s.prompt_ms / 1000.0, s.prompt_tokens_per_s(), s.generated_tokens,
+               s.decode_tokens_per_s(), threads, seed.c_str(), why.c_str());
+  return 0;
+}
+
+}  // namespace edgelm::cli

@@ -1,0 +1,29 @@
+#pragma once
+// `edgelm run -p TEXT`: one reply to a text prompt, streamed to stdout. The prompt
+// goes through the model's chat template as a user turn unless `raw`.
+#include <string>
+#include <vector>
+
+#include "sample/sampling_params.h"
+
+namespace edgelm::cli {
+
+struct TextRunOptions {
+  std::string model;
+  std::string prompt;
+  std::string system;
+  std::string template_path;
+  bool raw = false;
+  bool think = false;
+  std::vector<std::string> stops;
+  int n_predict = -1;
+  bool ignore_eos = false;
+  SamplingParams sampling;
+  uint32_t ctx = 4096;
+  uint32_t ubatch = 512;
+  int threads = 0;
+};
+
+int run_text(const TextRunOptions& o);
+
+}  // namespace edgelm::cli

@@ -1,0 +1,41 @@
+#include "cli/text_model.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/model_loading.h"
+#include "util/error.h"
+
+namespace edgelm::cli {
+
+ChatRenderOptions TextModel::render_options(bool think) const {
+  ChatRenderOptions o;
+  o.enable_thinking = think;
+  o.bos_token = special.bos;
+  o.eos_token = special.eos;
+  return o;
+}
+
+std::vector<int32_t> TextModel::encode_prompt(const std::string& text) const {
+  const bool has_bos = !special.bos.empty() && text.rfind(special.bos, 0) == 0;
+  return tokenizer.encode(text, /*add_special=*/!has_bos, /*parse_special=*/true);
+}
+
+TextModel open_text_model(const std::string& path, const std::string& template_path, bool need_template) {
+  auto model = open_model_for_generation(path, true);
+  Tokenizer tokenizer = Tokenizer::from_gguf(model->file());
+  std::string tmpl;
+  if (!template_path.empty()) {
+    std::ifstream f(template_path, std::ios::binary);
+    if (!f) fail("{}: cannot open the chat template", template_path);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    tmpl = ss.str();
+  } else if (need_template) {
+    tmpl = chat_template_from_gguf(model->file());
+  }
+  SpecialTokenText special = special_token_text(model->file());
+  return TextModel{std::move(model), std::move(tokenizer), std::move(tmpl), std::move(special)};
+}
+
+}  // namespace edgelm::cli
