@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       edgelm::cli::add_info_command(app),
       edgelm::cli::add_synth_command(app),
       edgelm::cli::add_run_command(app),
+      edgelm::cli::add_bench_command(app),
   };
 
   try {
