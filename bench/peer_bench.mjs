@@ -138,7 +138,8 @@ function machine() {
   const cpu = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? "unknown";
   const flags = cpuinfo.match(/^flags\s*:\s*(.*)$/m)?.[1].split(" ") ?? [];
   const simd = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_int8"].filter((f) => flags.includes(f));
-  return {cpu, cores: os.availableParallelism(), memory_bytes: os.totalmem(), kernel: os.release(), simd};
+  return {cpu, cores: os.availableParallelism(), memory_bytes: os.totalmem(), kernel: os.release(), simd,
+    load_average: os.loadavg()[0]};
 }
 
 function gitCommit() {
@@ -152,6 +153,15 @@ function llamaFeatures(systemInfo) {
 }
 
 const o = parseArgs(process.argv.slice(2));
+// Other processes on the cores make every figure unreliable, llama.cpp's most: its
+// threads spin while waiting for each other, and a descheduled spinner stalls them all.
+const busy = os.loadavg()[0];  // before this script adds its own (model writing)
+const loadWarning = busy > os.availableParallelism() - o.threads + 0.5
+  ? `load average ${busy.toFixed(1)} on ${os.availableParallelism()} cores before the run: other processes compete ` +
+    `for the ${o.threads} benchmark threads, so the figures (llama.cpp's above all) are not representative`
+  : null;
+if (loadWarning) console.error(`warning: ${loadWarning}`);
+
 const models = [...o.models.map((m) => ensureModel(o, m)), ...o.files.map((file) => {
   if (!fs.existsSync(file)) fail(`model file not found: ${file}`);
   return {file, preset: null, quant: null};
@@ -195,6 +205,7 @@ for (let rep = 0; rep < o.reps; ++rep) {
 const bandwidthBps = median(bandwidth);
 const report = {
   date: started.toISOString(),
+  warning: loadWarning,
   machine: machine(),
   edgelm: {commit: gitCommit(), binary: o.edgelm},
   settings: {threads: o.threads, ctx: o.ctx, ubatch: o.ubatch, reps: o.reps, pp: o.pp, n_gen: o.n, warmup: o.warmup,
@@ -254,12 +265,13 @@ const lines = [
   `- ${o.threads} threads, context ${o.ctx}, ubatch ${o.ubatch}, flash attention off, f16 KV cache; ` +
   `${o.reps} interleaved repetitions, medians; tg decodes greedily after a one-token prompt` +
   `${o.warmup ? "; each process warms up first" : ""}`,
+  ...(loadWarning ? [`- **warning**: ${loadWarning}`] : []),
   "",
 ];
 for (const m of report.models) {
   const e = m.engines.edgelm, l = m.engines["llama.cpp"];
-  lines.push(`### ${path.basename(m.file)}: ${gib(m.file_bytes)} (${m.type_mix})`, "");
-  lines.push(`${gib(m.weights_bytes_per_token)} of weights read per decoded token → decode roofline ` +
+  lines.push(`### ${path.basename(m.file)}: ${mib(m.file_bytes)} (${m.type_mix})`, "");
+  lines.push(`${mib(m.weights_bytes_per_token)} of weights read per decoded token → decode roofline ` +
              `${f(m.roofline_tg_tps)} t/s. edgelm kernels: ${m.kernels}. llama.cpp CPU features: ${m.llama_cpp.features}.`, "");
   const ppCols = o.pp.map((p) => `pp${p} t/s`);
   const ttftCol = o.pp.length ? [`ttft pp${o.pp.at(-1)} ms`] : [];

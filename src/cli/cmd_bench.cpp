@@ -224,9 +224,10 @@ Command add_bench_command(CLI::App& app) {
   sub->add_flag("--json", a->json,
                 "Print one JSON object (pp_tps, tg_tps, ttft_ms with _min/_max, peak_rss_bytes, threads, kernels, "
                 "weights_bytes_per_token, ...) instead of the table");
-  sub->add_flag("--warmup,!--no-warmup", a->bench.warmup,
-                "Run pp and a one-token tg once, untimed, before measuring (page faults, cache allocation) "
-                "[default: on]");
+  sub->add_flag_callback("--warmup", [a] { a->bench.warmup = true; },
+                         "Run pp and a one-token tg once, untimed, before measuring (page faults, cache "
+                         "allocation) [default]");
+  sub->add_flag_callback("--no-warmup", [a] { a->bench.warmup = false; }, "Measure from the first run");
   sub->add_flag("--bandwidth", a->bandwidth,
                 "Measure memory read bandwidth (threads streaming a buffer); alone: only that; with -m: after the "
                 "model tests, with tg as a percentage of the roofline bandwidth / weights_bytes_per_token");
