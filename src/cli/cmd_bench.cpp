@@ -96,106 +96,145 @@ int run_bandwidth_only(const BenchArgs& a, int threads) {
   return 0;
 }
 
+// Everything one benchmark run reports.
+struct BenchReport {
+  std::string path, file_name, model_name, type_mix, kernels;
+  uint64_t file_bytes = 0;
+  uint32_t n_layers = 0, n_vocab = 0;
+  int threads = 0;
+  ThroughputBenchOptions options;
+  ThroughputBenchResult times;
+  SampleSummary pp, tg, ttft;
+  uint64_t peak_rss = 0;
+  uint64_t weights_per_token = 0;
+  double load_ms = 0.0;
+  std::optional<BandwidthResult> bandwidth;
+
+  bool has_pp() const { return options.n_prompt > 0; }
+  bool has_tg() const { return options.n_gen > 0; }
+  double roofline_tps() const { return bandwidth->bytes_per_s / static_cast<double>(weights_per_token); }
+};
+
+BenchReport measure(const BenchArgs& a, int threads) {
+  BenchReport r;
+  r.options = a.bench;
+  const ThroughputBenchOptions& o = r.options;
+  // Option errors before the (possibly long) load; the model's context length is
+  // checked once it is known.
+  o.validate(UINT32_MAX);
+  using Clock = std::chrono::steady_clock;
+  const auto t_load = Clock::now();
+  const auto model = open_model_for_generation(a.model, true);
+  r.load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_load).count();
+  o.validate(model->config().context_length);
+  const GgufFile& file = model->file();
+  r.path = a.model;
+  r.file_name = std::filesystem::path(a.model).filename().string();
+  r.model_name = file.get_string_or("general.name", "");
+  r.type_mix = type_mix(file);
+  r.kernels = bench_kernels_description();
+  r.file_bytes = file.file_size();
+  r.n_layers = model->config().n_layers;
+  r.n_vocab = model->config().n_vocab;
+  r.threads = threads;
+  r.weights_per_token = decode_weight_bytes_per_token(file);
+
+  ThreadPool pool(threads);
+  std::string parts;
+  if (r.has_pp()) parts += fmt::format("pp{}", o.n_prompt);
+  if (r.has_tg()) parts += fmt::format("{}tg{}", parts.empty() ? "" : ", ", o.n_gen);
+  std::fprintf(stderr, "bench %s: %s, %u reps, %d threads%s\n", r.file_name.c_str(), parts.c_str(), o.reps, threads,
+               o.warmup ? ", after a warm-up run" : "");
+  r.times = run_throughput_bench(*model, pool, o, [&](uint32_t rep, double pp_ms, double tg_ms) {
+    std::string line = fmt::format("rep {}/{}:", rep + 1, o.reps);
+    if (r.has_pp()) line += fmt::format(" pp{} {:.2f} t/s ({:.1f} ms)", o.n_prompt, 1000.0 * o.n_prompt / pp_ms, pp_ms);
+    if (r.has_tg()) line += fmt::format(" tg{} {:.2f} t/s", o.n_gen, 1000.0 * o.n_gen / tg_ms);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  });
+  // Before the bandwidth test, whose buffer would otherwise be the peak.
+  r.peak_rss = peak_rss_bytes();
+  r.pp = rates(r.times.prompt_ms, o.n_prompt);
+  r.tg = rates(r.times.gen_ms, o.n_gen);
+  r.ttft = summarize(r.times.prompt_ms);
+  if (a.bandwidth) r.bandwidth = measure_bandwidth(pool, a.bandwidth_mib);
+  return r;
+}
+
+void print_json(const BenchReport& r) {
+  const ThroughputBenchOptions& o = r.options;
+  Json j;
+  j["model"] = r.path;
+  j["model_name"] = r.model_name;
+  j["file_bytes"] = r.file_bytes;
+  j["n_vocab"] = r.n_vocab;
+  j["type_mix"] = r.type_mix;
+  j["threads"] = r.threads;
+  j["kernels"] = r.kernels;
+  j["n_prompt"] = o.n_prompt;
+  j["n_gen"] = o.n_gen;
+  j["reps"] = o.reps;
+  j["ctx"] = o.n_ctx;
+  j["ubatch"] = o.n_ubatch;
+  j["warmup"] = o.warmup;
+  j["tg_feed"] = "greedy";
+  put_summary(j, "pp_tps", r.pp, r.has_pp());
+  put_summary(j, "tg_tps", r.tg, r.has_tg());
+  put_summary(j, "ttft_ms", r.ttft, r.has_pp());
+  j["pp_ms"] = r.times.prompt_ms;
+  j["tg_ms"] = r.times.gen_ms;
+  j["peak_rss_bytes"] = r.peak_rss;
+  j["kv_cache_bytes"] = r.times.kv_cache_bytes;
+  j["weights_bytes_per_token"] = r.weights_per_token;
+  j["load_ms"] = r.load_ms;
+  if (r.bandwidth) {
+    j["bandwidth_bytes_per_s"] = r.bandwidth->bytes_per_s;
+    j["roofline_tg_tps"] = r.roofline_tps();
+    j["tg_roofline_pct"] = r.has_tg() ? Json(100.0 * r.tg.median / r.roofline_tps()) : Json(nullptr);
+  }
+  fmt::print("{}\n", j.dump(2));
+}
+
+void print_table(const BenchReport& r) {
+  const ThroughputBenchOptions& o = r.options;
+  const std::string name = r.model_name.empty() ? "" : " (" + printable(r.model_name) + ")";
+  fmt::print("model     {}{} — {}, {} layers, vocab {}\n", r.file_name, name, human_bytes(r.file_bytes), r.n_layers,
+             r.n_vocab);
+  fmt::print("types     {}\n", r.type_mix);
+  fmt::print("threads   {}, kernels: {}\n", r.threads, r.kernels);
+  fmt::print("setup     ctx {}, ubatch {}, {} reps{}, tg feeds greedy tokens; loaded in {:.0f} ms\n\n", o.n_ctx,
+             o.n_ubatch, o.reps, o.warmup ? " after a warm-up" : " (no warm-up)", r.load_ms);
+  const auto row = [](const std::string& test, const SampleSummary& s) {
+    fmt::print("  {:<8} {:>10.2f} {:>10.2f} {:>10.2f}\n", test, s.median, s.min, s.max);
+  };
+  fmt::print("  {:<8} {:>10} {:>10} {:>10}\n", "test", "t/s", "min", "max");
+  if (r.has_pp()) row(fmt::format("pp{}", o.n_prompt), r.pp);
+  if (r.has_tg()) row(fmt::format("tg{}", o.n_gen), r.tg);
+  fmt::print("\n");
+  if (r.has_pp()) {
+    fmt::print("ttft      {:.1f} ms for {} prompt tokens (min {:.1f}, max {:.1f})\n", r.ttft.median, o.n_prompt,
+               r.ttft.min, r.ttft.max);
+  }
+  fmt::print("peak RSS  {} (KV cache {})\n", human_bytes(r.peak_rss), human_bytes(r.times.kv_cache_bytes));
+  fmt::print("weights   {} read per decoded token\n", human_bytes(r.weights_per_token));
+  if (r.bandwidth) {
+    fmt::print("roofline  {:.1f} GB/s read bandwidth -> {:.2f} t/s decode ceiling", r.bandwidth->bytes_per_s / 1e9,
+               r.roofline_tps());
+    if (r.has_tg()) fmt::print("; tg at {:.1f}% of it", 100.0 * r.tg.median / r.roofline_tps());
+    fmt::print("\n");
+  }
+}
+
 int run_bench(const BenchArgs& a) {
   const int threads = resolve_threads(a.threads);
   if (a.model.empty()) {
     if (a.bandwidth) return run_bandwidth_only(a, threads);
     fail("-m/--model is required (or --bandwidth to measure memory bandwidth only)");
   }
-  const ThroughputBenchOptions& o = a.bench;
-  // Option errors before the (possibly long) load; the model's context length is
-  // checked once it is known.
-  o.validate(UINT32_MAX);
-
-  using Clock = std::chrono::steady_clock;
-  const auto t_load = Clock::now();
-  const auto model = open_model_for_generation(a.model, true);
-  const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_load).count();
-  o.validate(model->config().context_length);
-  const GgufFile& file = model->file();
-  const std::string file_name = std::filesystem::path(a.model).filename().string();
-
-  ThreadPool pool(threads);
-  std::string parts;
-  if (o.n_prompt > 0) parts += fmt::format("pp{}", o.n_prompt);
-  if (o.n_gen > 0) parts += fmt::format("{}tg{}", parts.empty() ? "" : ", ", o.n_gen);
-  std::fprintf(stderr, "bench %s: %s, %u reps, %d threads%s\n", file_name.c_str(), parts.c_str(), o.reps, threads,
-               o.warmup ? ", after a warm-up run" : "");
-  const ThroughputBenchResult r = run_throughput_bench(*model, pool, o, [&](uint32_t rep, double pp_ms, double tg_ms) {
-    std::string line = fmt::format("rep {}/{}:", rep + 1, o.reps);
-    if (o.n_prompt > 0) line += fmt::format(" pp{} {:.2f} t/s ({:.1f} ms)", o.n_prompt, 1000.0 * o.n_prompt / pp_ms, pp_ms);
-    if (o.n_gen > 0) line += fmt::format(" tg{} {:.2f} t/s", o.n_gen, 1000.0 * o.n_gen / tg_ms);
-    std::fprintf(stderr, "%s\n", line.c_str());
-  });
-  // Before the bandwidth test, whose buffer would otherwise be the peak.
-  const uint64_t peak_rss = peak_rss_bytes();
-
-  const bool has_pp = o.n_prompt > 0, has_tg = o.n_gen > 0;
-  const SampleSummary pp = rates(r.prompt_ms, o.n_prompt);
-  const SampleSummary tg = rates(r.gen_ms, o.n_gen);
-  const SampleSummary ttft = summarize(r.prompt_ms);
-  const uint64_t weights_per_token = decode_weight_bytes_per_token(file);
-  const std::string kernels = bench_kernels_description();
-  const std::string model_name(file.get_string_or("general.name", ""));
-
-  std::optional<BandwidthResult> bw;
-  if (a.bandwidth) bw = measure_bandwidth(pool, a.bandwidth_mib);
-  const double roofline_tps = bw ? bw->bytes_per_s / static_cast<double>(weights_per_token) : 0.0;
-
+  const BenchReport report = measure(a, threads);
   if (a.json) {
-    Json j;
-    j["model"] = a.model;
-    j["model_name"] = model_name;
-    j["file_bytes"] = file.file_size();
-    j["n_vocab"] = model->config().n_vocab;
-    j["type_mix"] = type_mix(file);
-    j["threads"] = threads;
-    j["kernels"] = kernels;
-    j["n_prompt"] = o.n_prompt;
-    j["n_gen"] = o.n_gen;
-    j["reps"] = o.reps;
-    j["ctx"] = o.n_ctx;
-    j["ubatch"] = o.n_ubatch;
-    j["warmup"] = o.warmup;
-    j["tg_feed"] = "greedy";
-    put_summary(j, "pp_tps", pp, has_pp);
-    put_summary(j, "tg_tps", tg, has_tg);
-    put_summary(j, "ttft_ms", ttft, has_pp);
-    j["pp_ms"] = r.prompt_ms;
-    j["tg_ms"] = r.gen_ms;
-    j["peak_rss_bytes"] = peak_rss;
-    j["kv_cache_bytes"] = r.kv_cache_bytes;
-    j["weights_bytes_per_token"] = weights_per_token;
-    j["load_ms"] = load_ms;
-    if (bw) {
-      j["bandwidth_bytes_per_s"] = bw->bytes_per_s;
-      j["roofline_tg_tps"] = roofline_tps;
-      j["tg_roofline_pct"] = has_tg ? Json(100.0 * tg.median / roofline_tps) : Json(nullptr);
-    }
-    fmt::print("{}\n", j.dump(2));
-    return 0;
-  }
-
-  fmt::print("model     {}{} — {}, {} layers, vocab {}\n", file_name, model_name.empty() ? "" : " (" + model_name + ")",
-             human_bytes(file.file_size()), model->config().n_layers, model->config().n_vocab);
-  fmt::print("types     {}\n", type_mix(file));
-  fmt::print("threads   {}, kernels: {}\n", threads, kernels);
-  fmt::print("setup     ctx {}, ubatch {}, {} reps{}, tg feeds greedy tokens; loaded in {:.0f} ms\n\n", o.n_ctx,
-             o.n_ubatch, o.reps, o.warmup ? " after a warm-up" : " (no warm-up)", load_ms);
-  fmt::print("  {:<8} {:>10} {:>10} {:>10}\n", "test", "t/s", "min", "max");
-  if (has_pp) fmt::print("  {:<8} {:>10.2f} {:>10.2f} {:>10.2f}\n", fmt::format("pp{}", o.n_prompt), pp.median, pp.min, pp.max);
-  if (has_tg) fmt::print("  {:<8} {:>10.2f} {:>10.2f} {:>10.2f}\n", fmt::format("tg{}", o.n_gen), tg.median, tg.min, tg.max);
-  fmt::print("\n");
-  if (has_pp) {
-    fmt::print("ttft      {:.1f} ms for {} prompt tokens (min {:.1f}, max {:.1f})\n", ttft.median, o.n_prompt, ttft.min,
-               ttft.max);
-  }
-  fmt::print("peak RSS  {} (KV cache {})\n", human_bytes(peak_rss), human_bytes(r.kv_cache_bytes));
-  fmt::print("weights   {} read per decoded token\n", human_bytes(weights_per_token));
-  if (bw) {
-    fmt::print("roofline  {:.1f} GB/s read bandwidth -> {:.2f} t/s decode ceiling", bw->bytes_per_s / 1e9, roofline_tps);
-    if (has_tg) fmt::print("; tg at {:.1f}% of it", 100.0 * tg.median / roofline_tps);
-    fmt::print("\n");
+    print_json(report);
+  } else {
+    print_table(report);
   }
   return 0;
 }
