@@ -123,6 +123,8 @@ for (let rep = 0; rep < o.r; ++rep) {
   console.error(`llama.cpp rep ${rep + 1}/${o.r}: ${parts.join(" ")}`);
 }
 const peak = statusBytes("VmHWM");
+// What llama.cpp was actually given (its context rounds up to a multiple of 256).
+const actual = {threads: context.currentThreads, ctx: context.contextSize, ubatch: context.batchSize};
 
 const rate = (ms, tokens) => ms.map((m) => 1000 * tokens / m);
 const put = (out, key, values) => {
@@ -132,8 +134,8 @@ const put = (out, key, values) => {
   out[`${key}_max`] = s?.max ?? null;
 };
 const out = {model: o.model, engine: "llama.cpp", llama_cpp_release: llama.llamaCppRelease?.release ?? null,
-  system_info: llama.systemInfo, file_bytes: fs.statSync(o.model).size, threads, n_prompt: o.p, n_gen: o.n, reps: o.r,
-  ctx: o.c, ubatch: o.u, warmup: o.warmup, tg_feed: "greedy"};
+  system_info: llama.systemInfo, file_bytes: fs.statSync(o.model).size, threads: actual.threads, n_prompt: o.p,
+  n_gen: o.n, reps: o.r, ctx: actual.ctx, ubatch: actual.ubatch, warmup: o.warmup, tg_feed: "greedy"};
 put(out, "pp_tps", rate(ppMs, o.p));
 put(out, "tg_tps", rate(tgMs, o.n));
 put(out, "ttft_ms", ppMs);

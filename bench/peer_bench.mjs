@@ -190,6 +190,7 @@ for (let rep = 0; rep < o.reps; ++rep) {
     for (const inv of invocations) {
       for (const engine of order) {
         const r = engines[engine](m, inv);
+        if (r.threads !== o.threads) fail(`${engine} ran with ${r.threads} threads instead of ${o.threads}`);
         if (engine === "edgelm") m.n_vocab ??= r.n_vocab;
         results[mi][engine].push(r);
         const parts = [];
