@@ -138,8 +138,7 @@ function machine() {
   const cpu = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? "unknown";
   const flags = cpuinfo.match(/^flags\s*:\s*(.*)$/m)?.[1].split(" ") ?? [];
   const simd = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_int8"].filter((f) => flags.includes(f));
-  return {cpu, cores: os.availableParallelism(), memory_bytes: os.totalmem(), kernel: os.release(), simd,
-    load_average: os.loadavg()[0]};
+  return {cpu, cores: os.availableParallelism(), memory_bytes: os.totalmem(), kernel: os.release(), simd};
 }
 
 function gitCommit() {
@@ -207,7 +206,7 @@ const bandwidthBps = median(bandwidth);
 const report = {
   date: started.toISOString(),
   warning: loadWarning,
-  machine: machine(),
+  machine: {...machine(), load_average_before: busy},
   edgelm: {commit: gitCommit(), binary: o.edgelm},
   settings: {threads: o.threads, ctx: o.ctx, ubatch: o.ubatch, reps: o.reps, pp: o.pp, n_gen: o.n, warmup: o.warmup,
     flash_attention: false, kv_cache: "f16", tg_feed: "greedy"},
