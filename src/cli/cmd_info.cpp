@@ -10,6 +10,7 @@
 #include "gguf/gguf_reader.h"
 #include "models/gemma4/gemma4_config.h"
 #include "util/error.h"
+#include "util/human_units.h"
 
 namespace edgelm::cli {
 
@@ -19,14 +20,6 @@ struct InfoArgs {
   std::string model;
   bool no_tensors = false;
 };
-
-std::string human_bytes(uint64_t b) {
-  const double v = static_cast<double>(b);
-  if (b >= (1ull << 30)) return fmt::format("{:.2f} GiB", v / (1ull << 30));
-  if (b >= (1ull << 20)) return fmt::format("{:.2f} MiB", v / (1ull << 20));
-  if (b >= (1ull << 10)) return fmt::format("{:.2f} KiB", v / (1ull << 10));
-  return fmt::format("{} B", b);
-}
 
 std::string human_count(uint64_t n) {
   const double v = static_cast<double>(n);

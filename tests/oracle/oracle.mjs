@@ -6,10 +6,11 @@ import {pathToFileURL} from "node:url";
 
 const dir = process.env.EDGELM_ORACLE_DIR || path.join(os.homedir(), ".cache", "edgelm-oracle");
 
-export async function loadLlama() {
+// `options` are added to getLlama's (the benchmark passes maxThreads).
+export async function loadLlama(options = {}) {
   const entry = path.join(dir, "node_modules", "node-llama-cpp", "dist", "index.js");
   const {getLlama} = await import(pathToFileURL(entry).href);
-  return getLlama({gpu: false, build: "never", logLevel: "error"});
+  return getLlama({gpu: false, build: "never", logLevel: "error", ...options});
 }
 
 // @huggingface/jinja (a dependency of node-llama-cpp): the reference chat-template renderer.

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,7 @@ Result run(const std::string& args) {
 std::string vocab(const char* name) { return (test::shared_testdata() / "vocab" / name).string(); }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat"}) {
+  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat", "bench"}) {
     const Result r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -323,6 +325,137 @@ TEST_F(CliRunText, ChatReadsTurnsFromStdin) {
   const size_t plus = line.find("+ ");
   ASSERT_NE(plus, std::string::npos) << line;
   EXPECT_GT(std::stoi(line.substr(plus + 2)), 0) << line;
+}
+
+}  // namespace
+}  // namespace edgelm
+
+namespace edgelm {
+namespace {
+
+
+// `bench` on the tiny preset: the JSON has every field with sane values (no timing
+// thresholds), skipped parts are null, the table names the tests, and impossible
+// settings are one-line errors.
+class CliBench : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const Result s = run("synth --preset tiny --quant q4_0 --vocab " + vocab("ggml-vocab-llama-spm.gguf") + " -o " +
+                         model());
+    ASSERT_EQ(s.status, 0) << s.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string model() { return dir_->file("tiny.gguf"); }
+  static Result bench(const std::string& args) { return run("bench -m " + model() + " -t 2 " + args); }
+  static test::TempDir* dir_;
+};
+test::TempDir* CliBench::dir_ = nullptr;
+
+TEST_F(CliBench, JsonHasEveryFigure) {
+  const Result r = bench("-p 8 -n 4 -r 2 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"pp_tps", "tg_tps", "ttft_ms"}) {
+    const std::string k = key;
+    ASSERT_TRUE(j[k].is_number()) << k << ": " << r.out;
+    EXPECT_GT(j[k].get<double>(), 0.0) << k;
+    EXPECT_LE(j[k + "_min"].get<double>(), j[k].get<double>()) << k;
+    EXPECT_GE(j[k + "_max"].get<double>(), j[k].get<double>()) << k;
+  }
+  EXPECT_GT(j["peak_rss_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_FALSE(j["kernels"].get<std::string>().empty());
+  EXPECT_EQ(j["reps"], 2);
+  EXPECT_EQ(j["n_prompt"], 8);
+  EXPECT_EQ(j["n_gen"], 4);
+  EXPECT_EQ(j["model"], model());
+  EXPECT_EQ(j["file_bytes"].get<uint64_t>(), std::filesystem::file_size(model()));
+  EXPECT_EQ(j["n_vocab"], 32000);
+  EXPECT_EQ(j["pp_ms"].size(), 2u);
+  EXPECT_EQ(j["tg_ms"].size(), 2u);
+  EXPECT_EQ(j["tg_feed"], "greedy");
+  EXPECT_GT(j["kv_cache_bytes"].get<uint64_t>(), 0u);
+  const auto per_token = j["weights_bytes_per_token"].get<uint64_t>();
+  EXPECT_GT(per_token, 0u);
+  EXPECT_LT(per_token, j["file_bytes"].get<uint64_t>());
+  EXPECT_NE(j["type_mix"].get<std::string>().find("q4_0"), std::string::npos) << j["type_mix"];
+  // One progress line per repetition on stderr.
+  EXPECT_NE(r.err.find("rep 1/2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rep 2/2:"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBench, ZeroSkipsAPart) {
+  const Result tg = bench("-p 0 -n 3 -r 1 --json --no-warmup");
+  ASSERT_EQ(tg.status, 0) << tg.err;
+  const auto a = nlohmann::json::parse(tg.out);
+  EXPECT_TRUE(a["pp_tps"].is_null());
+  EXPECT_TRUE(a["ttft_ms"].is_null());
+  EXPECT_GT(a["tg_tps"].get<double>(), 0.0);
+  EXPECT_EQ(a["warmup"], false);
+  const Result pp = bench("-p 5 -n 0 -r 1 --json");
+  ASSERT_EQ(pp.status, 0) << pp.err;
+  const auto b = nlohmann::json::parse(pp.out);
+  EXPECT_TRUE(b["tg_tps"].is_null());
+  EXPECT_GT(b["pp_tps"].get<double>(), 0.0);
+}
+
+TEST_F(CliBench, TableNamesTheTests) {
+  const Result r = bench("-p 6 -n 2 -r 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* text : {"pp6", "tg2", "ttft", "peak RSS", "kernels: ", "threads   2", "tiny.gguf"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in:\n" << r.out;
+  }
+}
+
+TEST_F(CliBench, BandwidthAloneAndWithAModel) {
+  const Result alone = run("bench --bandwidth --bandwidth-mib 8 -t 2 --json");
+  ASSERT_EQ(alone.status, 0) << alone.err;
+  const auto a = nlohmann::json::parse(alone.out);
+  EXPECT_GT(a["bandwidth_bytes_per_s"].get<double>(), 0.0);
+  EXPECT_EQ(a["buffer_bytes"], 8u << 20);
+  EXPECT_EQ(a["threads"], 2);
+  const Result with = bench("-p 0 -n 2 -r 1 --bandwidth --bandwidth-mib 8 --json");
+  ASSERT_EQ(with.status, 0) << with.err;
+  const auto b = nlohmann::json::parse(with.out);
+  // The roofline is bandwidth / weight bytes per token; tg as a share of it.
+  EXPECT_DOUBLE_EQ(b["roofline_tg_tps"].get<double>(),
+                   b["bandwidth_bytes_per_s"].get<double>() / b["weights_bytes_per_token"].get<double>());
+  EXPECT_DOUBLE_EQ(b["tg_roofline_pct"].get<double>(),
+                   100.0 * b["tg_tps"].get<double>() / b["roofline_tg_tps"].get<double>());
+}
+
+TEST_F(CliBench, ImpossibleSettingsAreUserErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"-p 0 -n 0", "error: nothing to measure: -p and -n are both 0"},
+      {"-p 16 -n 4 -c 8", "error: --ctx 8 is too small: -p 16 needs 16 positions, -n 4 needs 5 (a one-token prompt + 4 generated)"},
+      {"-r 0", "error: -r/--reps must be at least 1"},
+      {"-u 0", "error: -u/--ubatch must be positive"},
+      {"-c 999999999", "error: --ctx 999999999 is out of range"},
+      {"-p -3", "error: "},
+  };
+  for (const auto& [args, message] : cases) {
+    const Result r = bench(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err.rfind(message, 0), 0u) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+  }
+  const Result missing = run("bench -m /nonexistent/model.gguf -p 4 -n 1");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.err, "error: model file not found: /nonexistent/model.gguf\n");
+  const Result none = run("bench -p 4");
+  EXPECT_EQ(none.status, 1);
+  EXPECT_EQ(none.err.rfind("error: -m/--model is required", 0), 0u) << none.err;
+}
+
+TEST_F(CliBench, HelpExplainsEveryOption) {
+  const Result r = run("bench --help");
+  ASSERT_EQ(r.status, 0);
+  for (const char* option : {"-m,--model", "-p,--n-prompt", "-n,--n-gen", "-r,--reps", "-t,--threads", "-c,--ctx",
+                             "-u,--ubatch", "--json", "--warmup", "--no-warmup", "--bandwidth", "--bandwidth-mib"}) {
+    EXPECT_NE(r.out.find(option), std::string::npos) << option << " in:\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("greedy"), std::string::npos);
 }
 
 }  // namespace
