@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "kernels/cpu_features.h"
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/thread_pool.h"
 #include "util/error.h"
@@ -177,9 +178,10 @@ int run(const RunArgs& a) {
   const double prompt_s = std::chrono::duration<double>(t1 - t0).count();
   const double gen_s = std::chrono::duration<double>(t2 - t1).count();
   const size_t decoded = generated.empty() ? 0 : generated.size() - 1;
-  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads\n",
+  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads; kernels %s\n",
                prompt.size(), prompt_s, static_cast<double>(prompt.size()) / prompt_s, generated.size(),
-               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads);
+               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads,
+               std::string(cpu_level_name(cpu_level())).c_str());
   return 0;
 }
 
