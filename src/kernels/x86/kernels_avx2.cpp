@@ -66,6 +66,25 @@ struct Avx2 {
   static I dot4(I acc, I u, I s) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
   }
+  // init + Σ_w t[w] · a[4w..4w+3] for w in [w0, w0 + count), codes <= kMaxCode. As
+  // many words as int16 holds without saturating (pair sums <= 2·kMaxCode·127) are
+  // summed before widening: eight for 4-bit codes, two for 6-bit ones.
+  template <int kMaxCode>
+  static I dot_words(const I* t, const uint8_t* a, I init, int w0, int count) {
+    constexpr int kFit = 32767 / (2 * kMaxCode * 127);
+    constexpr int kGroup = kFit >= 8 ? 8 : kFit >= 4 ? 4 : kFit >= 2 ? 2 : 1;
+    const int group = kGroup < count ? kGroup : count;
+    I acc = init;
+    for (int w = w0; w < w0 + count; w += group) {
+      I m[8];
+      for (int k = 0; k < group; ++k) m[k] = _mm256_maddubs_epi16(t[w + k], bcast4(a + 4 * (w + k)));
+      for (int width = group; width > 1; width /= 2) {  // pairwise, for short dependency chains
+        for (int k = 0; k < width / 2; ++k) m[k] = _mm256_add_epi16(m[2 * k], m[2 * k + 1]);
+      }
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(m[0], _mm256_set1_epi16(1)));
+    }
+    return acc;
+  }
   // Signed codes: |w| times the activation carrying w's sign.
   struct Signed {
     I abs, sign;

@@ -75,6 +75,16 @@ struct Avx512 {
     return _mm512_set1_epi32(v);
   }
   static I dot4(I acc, I u, I s) { return _mm512_dpbusd_epi32(acc, u, s); }
+  // init + Σ_w t[w] · a[4w..4w+3] for w in [w0, w0 + count): two chains of vpdpbusd.
+  template <int kMaxCode>
+  static I dot_words(const I* t, const uint8_t* a, I init, int w0, int count) {
+    I c0 = init, c1 = zero();
+    for (int w = w0; w < w0 + count; w += 2) {
+      c0 = _mm512_dpbusd_epi32(c0, t[w], bcast4(a + 4 * w));
+      c1 = _mm512_dpbusd_epi32(c1, t[w + 1], bcast4(a + 4 * (w + 1)));
+    }
+    return add32(c0, c1);
+  }
   // Signed codes: |w| (as unsigned) times the activation negated where w < 0.
   struct Signed {
     I abs;
