@@ -11,10 +11,13 @@ namespace edgelm {
 
 namespace {
 
-// How long an idle thread spins before it sleeps. Long enough to bridge the gap
-// between two matmuls of a decode step (a few microseconds of serial work), short
-// enough not to steal a shared core for long.
-constexpr auto kSpinTime = std::chrono::microseconds(200);
+// An idle thread first spins with pause instructions: the next parallel loop of a
+// decode step is usually a few microseconds away. Then it keeps polling but yields the
+// core at each poll, so on a machine with more runnable threads than cores the others
+// (often our own slowest thread) get to run; on an idle machine a yield returns at
+// once. After that it sleeps on a futex.
+constexpr auto kPauseSpin = std::chrono::microseconds(5);
+constexpr auto kYieldSpin = std::chrono::microseconds(200);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -24,15 +27,22 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spins until done() or kSpinTime has passed; returns done().
+// Polls done() for up to kPauseSpin + kYieldSpin; returns done().
 template <typename Done>
 bool spin_until(Done done) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
   for (int i = 0;; ++i) {
     if (done()) return true;
     cpu_relax();
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return done();
+    if ((i & 31) == 31 && clock::now() - start > kPauseSpin) break;
   }
+  const auto deadline = start + kPauseSpin + kYieldSpin;
+  while (clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::yield();
+  }
+  return done();
 }
 
 }  // namespace
@@ -128,7 +138,7 @@ void ThreadPool::parallel_chunks(int64_t n, int64_t grain, FunctionRef<void(int6
   grain = std::max<int64_t>(1, grain);
   const int64_t chunks = (n + grain - 1) / grain;
   if (chunks == 1 || n_threads_ == 1) {
-    fn(0, n);
+    for (int64_t c = 0; c < chunks; ++c) fn(c * grain, std::min(n, (c + 1) * grain));
     return;
   }
   std::atomic<int64_t> next{0};

@@ -1,8 +1,8 @@
 #pragma once
 // A persistent pool of worker threads for the forward pass. Decode runs hundreds of
 // small parallel loops per token, so threads are started once, and between loops they
-// spin for a short while (a loop is usually microseconds away) before sleeping on a
-// futex, so a busy machine does not lose a core to idle spinning.
+// poll for a short while (the next loop is usually microseconds away), yielding the core
+// when others want it, before sleeping on a futex.
 #include <atomic>
 #include <cstdint>
 #include <exception>
