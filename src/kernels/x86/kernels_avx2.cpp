@@ -19,6 +19,7 @@ struct Avx2 {
   using I = __m256i;
   using F = __m256;
   static constexpr int kTile = kTileRows;
+  static constexpr int kTokens = 4;  // tokens per pass over a tile (registers allow)
   static constexpr int row_a(int g) { return g; }
   static constexpr int row_b(int g) { return g; }  // one row per vector: unused
 

@@ -25,6 +25,7 @@ struct Avx512 {
   using I = __m512i;
   using F = __m512;
   static constexpr int kTile = kTileRows;
+  static constexpr int kTokens = 8;  // tokens per pass over a tile (registers allow)
   // Vector group g holds rows row_a(g) (low half) and row_b(g) (high half); this
   // assignment makes transpose8's output lanes come out in row order.
   static constexpr int row_a(int g) { return g < 4 ? g : g + 4; }
