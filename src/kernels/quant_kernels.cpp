@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/activations.h"
+#include "kernels/ops.h"
 #include "kernels/vec_dot.h"
 #include "kernels/x86/x86_kernels.h"
 #include "quant/blocks.h"
@@ -56,6 +57,7 @@ const KernelTable& scalar_kernel_table() {
     t.quantize_q8_0 = scalar_quantize_q8_0;
     t.quantize_q8_K = scalar_quantize_q8_K;
     t.q4_0 = t.q8_0 = t.iq4_nl = t.q4_K = t.q5_K = t.q6_K = scalar_rows;
+    t.geglu = geglu_reference;
     return t;
   }();
   return table;
@@ -77,6 +79,7 @@ const KernelTable& scalar_kernel_table() {
     t.q4_K = isa::rows_q4_K;                                            \
     t.q5_K = isa::rows_q5_K;                                            \
     t.q6_K = isa::rows_q6_K;                                            \
+    t.geglu = isa::geglu;                                               \
     return t;                                                           \
   }()
 

@@ -37,6 +37,8 @@ struct QuantMatmulArgs {
 using RowsKernel = void (*)(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 // Converts n floats (a multiple of the format's block size) to q8_0 or q8_K.
 using QuantizeKernel = void (*)(const float* x, void* out, int64_t n);
+// out[i] = gelu(gate[i]) * up[i] (see kernels/ops.h).
+using GegluKernel = void (*)(const float* gate, const float* up, int64_t n, float* out);
 
 struct KernelTable {
   CpuLevel level = CpuLevel::kScalar;
@@ -47,6 +49,7 @@ struct KernelTable {
   QuantizeKernel quantize_q8_K = nullptr;
   RowsKernel q4_0 = nullptr, q8_0 = nullptr, iq4_nl = nullptr;
   RowsKernel q4_K = nullptr, q5_K = nullptr, q6_K = nullptr;
+  GegluKernel geglu = nullptr;
 
   // The kernel for `type`, or null where this level has none (the caller then uses
   // the scalar table's).

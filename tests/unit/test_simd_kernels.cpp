@@ -13,6 +13,7 @@
 #include "kernels/activations.h"
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
+#include "kernels/ops.h"
 #include "kernels/quant_kernels.h"
 #include "models/gemma4/gemma4_model.h"
 #include "quant/quantize.h"
@@ -82,6 +83,39 @@ TEST(SimdQuantize, MatchesTheReferenceBitForBit) {
         quantize_activations(act, x.data(), want.data(), n);
         k.quantizer(act)(x.data(), got.data(), n);
         ASSERT_EQ(got, want) << cpu_level_name(level) << " " << type_name(act) << " seed " << seed;
+      }
+    }
+  }
+}
+
+// ---- GEGLU ------------------------------------------------------------------------------
+
+TEST(SimdGeglu, MatchesTheReferenceBitForBit) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> wide(-12.0f, 12.0f);
+  std::vector<float> gate, up;
+  // Around the +-10 cut-offs, f16 rounding ties (halfway between two halves), tiny and
+  // subnormal values, signed zeros, large values; plus random ones. Odd count: tails.
+  for (float edge : {-10.0f, 10.0f}) {
+    for (float v = edge; std::fabs(v - edge) < 1e-4f; v = std::nextafter(v, 0.0f)) gate.push_back(v);
+    gate.push_back(std::nextafter(edge, edge * 2));
+  }
+  for (int h = 0x3c00; h < 0x3c40; ++h) {  // 1.0 .. 1.06: midpoints between neighbours
+    const float lo = f16_to_f32(static_cast<uint16_t>(h)), hi = f16_to_f32(static_cast<uint16_t>(h + 1));
+    gate.push_back((lo + hi) / 2);
+    gate.push_back(-(lo + hi) / 2);
+  }
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-7f, 6e-8f, 3e-8f, 1e30f, -1e30f, 65519.0f, 65520.0f}) gate.push_back(v);
+  while (gate.size() < 1001) gate.push_back(wide(rng));
+  for (size_t i = 0; i < gate.size(); ++i) up.push_back(i % 7 == 0 ? -wide(rng) : wide(rng));
+  std::vector<float> want(gate.size());
+  geglu_reference(gate.data(), up.data(), static_cast<int64_t>(gate.size()), want.data());
+  for (CpuLevel level : simd_levels()) {
+    for (size_t n : {gate.size(), size_t{7}, size_t{16}, size_t{17}}) {
+      std::vector<float> got(n);
+      kernel_table(level).geglu(gate.data(), up.data(), static_cast<int64_t>(n), got.data());
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(same_bits(got[i], want[i])) << cpu_level_name(level) << " gate " << gate[i] << " up " << up[i];
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/ops.h"
 #include "kernels/quant_kernels.h"
 #include "kernels/x86/kernels_x86_layout.h"
 #include "kernels/x86/x86_kernels.h"
@@ -133,6 +134,18 @@ struct Avx2 {
     return _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
   }
   static F half_hi(I v) { return half_lo(_mm256_srli_epi32(v, 16)); }
+
+  // out[0..8) = gelu(gate) * up: the f16 rounding of gate (vcvtps2ph rounds to nearest
+  // even like f32_to_f16) indexes the f32 GELU table; beyond +-10 GELU is x or 0.
+  static constexpr int kFloats = 8;
+  static void geglu_step(const float* gate, const float* up, float* out, const float* table) {
+    const __m256 x = _mm256_loadu_ps(gate);
+    const __m256i idx = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    __m256 r = _mm256_i32gather_ps(table, idx, 4);
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(10.0f), _CMP_GE_OQ));
+    r = _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-10.0f), _CMP_LE_OQ), r);
+    _mm256_storeu_ps(out, _mm256_mul_ps(r, _mm256_loadu_ps(up)));
+  }
 
   static void store(float* y, F v, int n) {
     if (n == kTile) {

@@ -20,6 +20,7 @@ void rows_iq4_nl(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q6_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void geglu(const float* gate, const float* up, int64_t n, float* out);
 }  // namespace avx2
 
 // AVX-512 F/BW/VL + VNNI: tiles of 16 rows.
@@ -33,6 +34,7 @@ void rows_iq4_nl(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q6_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void geglu(const float* gate, const float* up, int64_t n, float* out);
 }  // namespace avx512
 
 }  // namespace edgelm
