@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -312,6 +313,29 @@ TEST_P(SimdModelTest, LogitsAreIdenticalAtEveryLevel) {
     ASSERT_EQ(got.size(), want.size());
     EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0) << cpu_level_name(level);
   }
+}
+
+// The same through the binary and the environment variable; a level the CPU lacks or
+// an unknown name is a one-line error.
+TEST_F(SimdModelTest, EdgelmCpuSelectsTheLevelInTheBinary) {
+  const std::string path = model(TensorType::Q4_0);
+  auto run = [&](const std::string& level, const std::string& logits) {
+    const std::string cmd = "EDGELM_CPU=" + level + " " + EDGELM_BINARY + " run -m " + path +
+                            " --prompt-ids '1 50 60 70 80 90' -n 3 -t 2 --logits-out " + logits + " 2>" + logits +
+                            ".err >/dev/null";
+    return std::system(cmd.c_str());
+  };
+  const std::string scalar = dir_->file("scalar.f32"), best = dir_->file("best.f32");
+  ASSERT_EQ(run("scalar", scalar), 0);
+  ASSERT_EQ(run(std::string(cpu_level_name(cpu_features().best_level())), best), 0);
+  EXPECT_EQ(test::read_bytes(scalar), test::read_bytes(best));
+  const auto err = test::read_bytes(best + ".err");
+  EXPECT_NE(std::string(err.begin(), err.end()).find(std::string("kernels ") + std::string(cpu_level_name(cpu_features().best_level()))),
+            std::string::npos);
+  const std::string bad = dir_->file("bad.f32");
+  EXPECT_NE(run("sse9", bad), 0);
+  const auto bad_err = test::read_bytes(bad + ".err");
+  EXPECT_EQ(std::string(bad_err.begin(), bad_err.end()), "error: unknown CPU level 'sse9' (expected scalar, avx2 or avx512)\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Quants, SimdModelTest,
