@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "cli/bench_kernels.h"
+#include "kernels/cpu_features.h"
 #include "cli/commands.h"
 #include "cli/model_loading.h"
 #include "runtime/bench_stats.h"
@@ -132,7 +132,7 @@ BenchReport measure(const BenchArgs& a, int threads) {
   r.file_name = std::filesystem::path(a.model).filename().string();
   r.model_name = file.get_string_or("general.name", "");
   r.type_mix = type_mix(file);
-  r.kernels = bench_kernels_description();
+  r.kernels = cpu_kernels_description();
   r.file_bytes = file.file_size();
   r.n_layers = model->config().n_layers;
   r.n_vocab = model->config().n_vocab;

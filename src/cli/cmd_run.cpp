@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"
+#include "kernels/cpu_features.h"
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
@@ -239,9 +240,12 @@ int run(const RunArgs& a) {
   const double gen_s = std::chrono::duration<double>(t2 - t1).count();
   const size_t decoded = generated.empty() ? 0 : generated.size() - 1;
   const std::string seed = sampling.temperature > 0.0f ? fmt::format("; seed {}", sampler.seed()) : "";
-  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads%s\n",
+  std::fprintf(stderr,
+               "prompt: %zu tokens in %.2f s (%.1f t/s); generated %zu tokens, decode %.2f t/s; %d threads; kernels "
+               "%s%s\n",
                prompt.size(), prompt_s, static_cast<double>(prompt.size()) / prompt_s, generated.size(),
-               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads, seed.c_str());
+               decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads,
+               std::string(cpu_level_name(cpu_level())).c_str(), seed.c_str());
   return 0;
 }
 

@@ -1,9 +1,13 @@
 #include "kernels/matmul.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "kernels/activations.h"
 #include "kernels/float_dot.h"
-#include "kernels/vec_dot.h"
+#include "kernels/quant_kernels.h"
 #include "runtime/thread_pool.h"
+#include "util/error.h"
 
 namespace edgelm {
 
@@ -14,13 +18,61 @@ WeightMatrix WeightMatrix::slice_rows(int64_t first, int64_t count) const {
   return s;
 }
 
+namespace {
+
+// Converted activations of the current matmul. Per calling thread, grown to the largest
+// batch seen and then reused: a decode step runs hundreds of matmuls.
+struct ActivationBuffer {
+  std::vector<uint8_t> bytes;
+  std::vector<int32_t> block_sums;
+};
+
+ActivationBuffer& activation_buffer() {
+  thread_local ActivationBuffer buffer;
+  return buffer;
+}
+
+template <typename T>
+T* reserve(std::vector<T>& v, uint64_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// Below this many activations per matmul, converting them on one thread is cheaper
+// than waking the others.
+constexpr int64_t kParallelConvertMin = 1 << 16;
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  if (n_tokens <= 0 || w.rows <= 0) return;
+  const KernelTable& kernels = kernel_table(cpu_level());
   const TensorType act = activation_type(w.type);
   const uint64_t act_row = activation_bytes(act, w.cols);
-  std::vector<uint8_t> acts(act_row * static_cast<uint64_t>(n_tokens));
-  pool.parallel_ranges(n_tokens, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) quantize_activations(act, x + t * w.cols, acts.data() + t * act_row, w.cols);
-  });
+  RowsKernel rows = kernels.rows_kernel(w.type);
+  int64_t tile = kernels.tile_rows;
+  if (rows == nullptr) {
+    rows = scalar_kernel_table().rows_kernel(w.type);
+    tile = 1;
+  }
+
+  ActivationBuffer& buf = activation_buffer();
+  uint8_t* acts = reserve(buf.bytes, act_row * static_cast<uint64_t>(n_tokens));
+  const bool with_sums = act == TensorType::Q8_0 && kernels.level != CpuLevel::kScalar;
+  const int64_t blocks_per_token = w.cols / 32;
+  int32_t* sums = with_sums ? reserve(buf.block_sums, static_cast<uint64_t>(blocks_per_token * n_tokens)) : nullptr;
+  const QuantizeKernel quantize = kernels.quantizer(act);
+  auto convert = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      uint8_t* out = acts + static_cast<uint64_t>(t) * act_row;
+      if (quantize != nullptr) quantize(x + t * w.cols, out, w.cols);
+      else quantize_activations(act, x + t * w.cols, out, w.cols);
+      if (with_sums) q8_0_block_sums(out, w.cols, sums + t * blocks_per_token);
+    }
+  };
+  if (n_tokens * w.cols < kParallelConvertMin) convert(0, n_tokens);
+  else pool.parallel_ranges(n_tokens, convert);
+
   if (w.type == TensorType::F32 || w.type == TensorType::F16) {
     // Float sums follow llama.cpp's order, which depends on the batch size (float_dot.h).
     const FloatDotOrder order = float_dot_order(n_tokens, w.cols);
@@ -28,7 +80,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* row = w.data + static_cast<uint64_t>(r) * w.row_bytes;
         for (int64_t t = 0; t < n_tokens; ++t) {
-          const uint8_t* a = acts.data() + t * act_row;
+          const uint8_t* a = acts + static_cast<uint64_t>(t) * act_row;
           y[t * w.rows + r] = w.type == TensorType::F32
                                   ? dot_f32_ordered(order, row, reinterpret_cast<const float*>(a), w.cols)
                                   : dot_f16_ordered(order, row, reinterpret_cast<const uint16_t*>(a), w.cols);
@@ -37,12 +89,23 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
     });
     return;
   }
-  pool.parallel_ranges(w.rows, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* row = w.data + static_cast<uint64_t>(r) * w.row_bytes;
-      for (int64_t t = 0; t < n_tokens; ++t) y[t * w.rows + r] = vec_dot(w.type, row, acts.data() + t * act_row, w.cols);
-    }
-  });
+
+  QuantMatmulArgs args;
+  args.type = w.type;
+  args.w = w.data;
+  args.w_row_bytes = w.row_bytes;
+  args.cols = w.cols;
+  args.acts = acts;
+  args.act_row_bytes = act_row;
+  args.act_sums = sums;
+  args.n_tokens = n_tokens;
+  args.y = y;
+  args.y_stride = w.rows;
+  // Whole tiles, about eight chunks per thread: enough to even out threads that run at
+  // different speeds, few enough that handing them out costs nothing.
+  const int64_t tiles = (w.rows + tile - 1) / tile;
+  const int64_t chunk_tiles = std::max<int64_t>(1, tiles / (8 * static_cast<int64_t>(pool.size())));
+  pool.parallel_chunks(w.rows, chunk_tiles * tile, [&](int64_t r0, int64_t r1) { rows(args, r0, r1); });
 }
 
 }  // namespace edgelm

@@ -1,7 +1,10 @@
 #pragma once
 // y = W·x for a batch of activation rows, W a (possibly quantized) matrix in the
-// mapping. Activations are converted once to the weight type's activation format;
-// threads split the weight rows so each weight byte is read once per batch.
+// mapping. Activations are converted once to the weight type's activation format (into
+// a per-thread buffer reused across calls); threads take tiles of weight rows from a
+// shared counter, and each tile serves every token of the batch, so each weight byte
+// is read from memory once per batch. The kernels are the active CPU level's
+// (kernels/quant_kernels.h); results do not depend on the level or the thread count.
 #include <cstdint>
 #include <vector>
 

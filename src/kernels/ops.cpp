@@ -3,7 +3,9 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "kernels/quant_kernels.h"
 #include "util/half.h"
 
 namespace edgelm {
@@ -45,8 +47,21 @@ float gelu(float x) {
   return f16_to_f32(gelu_table()[f32_to_f16(x)]);
 }
 
-void geglu(const float* gate, const float* up, int64_t n, float* out) {
+void geglu_reference(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = gelu(gate[i]) * up[i];
+}
+
+void geglu(const float* gate, const float* up, int64_t n, float* out) {
+  kernel_table(cpu_level()).geglu(gate, up, n, out);
+}
+
+const float* gelu_table_f32() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t i = 0; i < t.size(); ++i) t[i] = f16_to_f32(gelu_table()[i]);
+    return t;
+  }();
+  return table.data();
 }
 
 void rope_tables(int64_t pos, int n_dims, float base, const float* freq_factors, float* cos_out, float* sin_out) {

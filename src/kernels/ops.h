@@ -14,8 +14,12 @@ void rms_norm(const float* x, const float* w, int64_t n, float eps, float* out);
 // tanh-approximated GELU through ggml's 64K-entry f16 table: the input is rounded to
 // f16 and the result is an f16 value (exact outside [-10, 10]).
 float gelu(float x);
-// out[i] = gelu(gate[i]) * up[i]
+// out[i] = gelu(gate[i]) * up[i] with the active CPU level's kernel (bit-identical to
+// geglu_reference). `out` may alias `gate` or `up`.
 void geglu(const float* gate, const float* up, int64_t n, float* out);
+void geglu_reference(const float* gate, const float* up, int64_t n, float* out);
+// The GELU table as f32, indexed by the f16 bits of the input (for SIMD kernels).
+const float* gelu_table_f32();
 
 // NeoX RoPE tables for one position: cos/sin of θ_j = p · base^(-2j/n_dims) / f_j for
 // j < n_dims/2. θ is advanced by repeated f32 multiplication, exactly as ggml's rope

@@ -1,8 +1,9 @@
 #pragma once
 // Dot product of one weight row with one activation row already converted to
 // activation_type(weight type). This is the scalar reference of every type pair
-// (the oracle for SIMD versions); integer formats accumulate exact int32 sums per
-// block and scale them in f32, as ggml does.
+// (the oracle for the SIMD kernels in kernels/x86, which must match it bit for bit, and
+// the scalar CPU level's kernel); integer formats accumulate exact int32 sums per block
+// and scale them in f32, as ggml does.
 #include <cstdint>
 
 #include "quant/tensor_type.h"
