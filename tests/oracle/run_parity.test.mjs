@@ -71,6 +71,11 @@ import {promptSet} from "./prompts.mjs";
 // f32 8.3e-4, f16 1.6e-3, bf16 8.9e-3, q8_0 2.4e-2, q4_0 2.7e-2, q4_k 4.3e-2), not a tail
 // of rare flips, and near ties of the choice are correspondingly more frequent: above 2%
 // of the steps for the int8-activation types.
+// With the f32/f16 sums in llama.cpp's orders (attention included) the means went down
+// for every type (q8_0 3.06e-2 -> 2.84e-2, q4_0 3.42e-2 -> 2.76e-2) and so did the number
+// of differing choices, but single int8-rounding flips moved elsewhere: q8_0's largest
+// tie gap became 7.35e-4 (prompt 7 step 1) and q4_k's largest |dp| 8.02e-3, so their
+// tie/abs tolerances now match their siblings' (q4_0's tie, 1.5x the measured |dp|).
 // f32 is held to the issue's 1e-4 in probability and to zero differing choices: every
 // greedy choice equals llama.cpp's, which makes the 64-token free-running continuations
 // identical too. That needs our f32/f16 sums in llama.cpp's orders (kernels/float_dot.h),
@@ -82,10 +87,10 @@ const kTol = {
   //     measured max:  |dlog p|  mean     |dp|     tie gap  mismatches (all near ties)
   f32:  {log: 1e-2, mean: 1.5e-3, abs: 1e-4,   tie: 1e-6,   ties: 0},     // 4.65e-3 7.80e-4 9.46e-5 -        0/704
   f16:  {log: 2e-2, mean: 3e-3,   abs: 5e-4,   tie: 1e-5,   ties: 0.02},  // 1.04e-2 1.54e-3 2.34e-4 8.90e-6  1/704
-  bf16: {log: 0.15, mean: 1.6e-2, abs: 2.5e-3, tie: 2.5e-4, ties: 0.03},  // 9.25e-2 1.11e-2 1.32e-3 1.30e-4 11/704
-  q8_0: {log: 0.3,  mean: 4.5e-2, abs: 8e-3,   tie: 4e-4,   ties: 0.06},  // 1.73e-1 3.06e-2 4.65e-3 2.20e-4 24/704
-  q4_0: {log: 0.35, mean: 5e-2,   abs: 6e-3,   tie: 1.2e-3, ties: 0.07},  // 1.95e-1 3.42e-2 3.36e-3 6.72e-4 29/704
-  q4_k: {log: 0.5,  mean: 8e-2,   abs: 8e-3,   tie: 3e-3,   ties: 0.10},  // 3.25e-1 5.29e-2 5.07e-3 1.64e-3 46/704
+  bf16: {log: 0.15, mean: 1.6e-2, abs: 2.5e-3, tie: 2.5e-4, ties: 0.03},  // 9.25e-2 1.10e-2 1.50e-3 1.29e-4 10/704
+  q8_0: {log: 0.3,  mean: 4.5e-2, abs: 8e-3,   tie: 1.2e-3, ties: 0.06},  // 2.15e-1 2.84e-2 5.74e-3 7.35e-4 19/704
+  q4_0: {log: 0.35, mean: 5e-2,   abs: 6e-3,   tie: 1.2e-3, ties: 0.07},  // 2.29e-1 2.76e-2 4.04e-3 6.72e-4 23/704
+  q4_k: {log: 0.5,  mean: 8e-2,   abs: 1.2e-2, tie: 3e-3,   ties: 0.10},  // 3.42e-1 5.27e-2 8.02e-3 1.08e-3 40/704
 };
 // The e2b preset (opt-in): 35 layers of random weights amplify every difference, so
 // this check can only catch gross errors (the tiny preset is the precision check). Its
