@@ -3,8 +3,7 @@
 namespace edgelm {
 
 ReplyStream::ReplyStream(const Tokenizer& tokenizer, std::vector<std::string> stops, bool render_special)
-    : tokenizer_(tokenizer),
-      render_special_(render_special),
+    : render_special_(render_special),
       decoder_(tokenizer, render_special),
       stops_(std::move(stops)),
       channel_open_(tokenizer.find_token("<|channel>")),

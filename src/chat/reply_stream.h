@@ -38,7 +38,6 @@ class ReplyStream {
  private:
   void emit_text(std::string text, Chunk& out);
 
-  const Tokenizer& tokenizer_;
   bool render_special_;
   StreamDecoder decoder_;
   StopMatcher stops_;
