@@ -78,6 +78,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   args.type = w.type;
   args.w = w.data;
   args.w_row_bytes = w.row_bytes;
+  args.rows = w.rows;
   args.cols = w.cols;
   args.acts = acts;
   args.act_row_bytes = act_row;
