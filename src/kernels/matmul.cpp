@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/activations.h"
@@ -51,7 +52,8 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   const uint64_t act_row = activation_bytes(act, w.cols);
   RowsKernel rows = kernels.rows_kernel(w.type);
   int64_t tile = kernels.tile_rows;
-  if (rows == nullptr) {
+  // SIMD kernels gather per-row fields with 32-bit offsets within a tile.
+  if (rows == nullptr || w.row_bytes * static_cast<uint64_t>(tile) > INT32_MAX) {
     rows = scalar_kernel_table().rows_kernel(w.type);
     tile = 1;
   }
@@ -94,6 +96,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   args.type = w.type;
   args.w = w.data;
   args.w_row_bytes = w.row_bytes;
+  args.rows = w.rows;
   args.cols = w.cols;
   args.acts = acts;
   args.act_row_bytes = act_row;

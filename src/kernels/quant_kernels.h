@@ -22,6 +22,7 @@ struct QuantMatmulArgs {
   TensorType type = TensorType::F32;
   const uint8_t* w = nullptr;   // row 0
   uint64_t w_row_bytes = 0;
+  int64_t rows = 0;             // rows of the whole matrix (kernels get ranges of it)
   int64_t cols = 0;             // elements per row, a multiple of the block size
   const uint8_t* acts = nullptr;  // token 0's converted activations
   uint64_t act_row_bytes = 0;

@@ -185,6 +185,7 @@ TEST_P(SimdRowsTest, MatchesVecDotBitForBit) {
     a.type = type;
     a.w = w.data();
     a.w_row_bytes = row_bytes(type, static_cast<uint64_t>(cols));
+    a.rows = s.rows;
     a.cols = cols;
     a.acts = acts.data();
     a.act_row_bytes = act_row;

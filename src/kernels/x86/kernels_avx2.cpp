@@ -20,6 +20,9 @@ struct Avx2 {
   using I = __m256i;
   using F = __m256;
   static constexpr int kTile = kTileRows;
+  // Whether dot4 takes any u8 code (vpdpbusd) or only codes whose pair products fit
+  // int16 (vpmaddubsw).
+  static constexpr bool kFullRangeDot = false;
   static constexpr int kTokens = 4;  // tokens per pass over a tile (registers allow)
   static constexpr int row_a(int g) { return g; }
   static constexpr int row_b(int g) { return g; }  // one row per vector: unused

@@ -26,6 +26,9 @@ struct Avx512 {
   using I = __m512i;
   using F = __m512;
   static constexpr int kTile = kTileRows;
+  // Whether dot4 takes any u8 code (vpdpbusd) or only codes whose pair products fit
+  // int16 (vpmaddubsw).
+  static constexpr bool kFullRangeDot = true;
   static constexpr int kTokens = 8;  // tokens per pass over a tile (registers allow)
   // Vector group g holds rows row_a(g) (low half) and row_b(g) (high half); this
   // assignment makes transpose8's output lanes come out in row order.
