@@ -12,7 +12,6 @@
 #include <string>
 
 #include "chat/conversation.h"
-#include "chat/reply_stream.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/model_loading.h"
@@ -147,19 +146,12 @@ class ChatLoop {
       return;
     }
     generator_.set_prompt(ids);
-    ReplyStream stream(tm_.tokenizer, a_.stops);
-    ReplyPrinter printer(a_.think, false);
-    GenerateOptions options;
-    options.max_tokens = a_.n_predict;
-    options.is_eog = [this](int32_t t) { return tm_.tokenizer.is_eog(t); };
-    options.cancel = &InterruptScope::flag();
-    const GenerateResult result = generator_.generate(sampler_, options, [&](int32_t t) {
-      const ReplyStream::Chunk chunk = stream.push(t);
-      printer.print(chunk);
-      return !chunk.stopped;
-    });
-    printer.print(stream.flush());
-    printer.finish();
+    ReplySettings settings;
+    settings.stops = a_.stops;
+    settings.max_tokens = a_.n_predict;
+    settings.show_thoughts = a_.think;
+    const StreamedReply streamed = stream_reply(generator_, sampler_, tm_.tokenizer, settings);
+    const GenerateResult& result = streamed.result;
     if (result.finish == FinishReason::cancelled) {
       InterruptScope::take();
       std::printf(" [stopped]");
@@ -173,7 +165,7 @@ class ChatLoop {
                    s.prompt_tokens_evaluated, s.prompt_tokens_reused, s.prompt_tokens_per_s(), s.generated_tokens,
                    s.decode_tokens_per_s());
     }
-    conversation_.add_assistant(stream.answer());
+    conversation_.add_assistant(streamed.answer);
   }
 
   const ChatArgs& a_;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"
 #include "kernels/cpu_features.h"
@@ -125,11 +126,9 @@ void write_probs(std::ofstream& out, int32_t token, int32_t choice, std::span<co
 }
 
 std::string read_prompt_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail("{}: cannot open the prompt file", path);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::optional<std::string> text = read_whole_file(path);
+  if (!text) fail("{}: cannot open the prompt file", path);
+  return std::move(*text);
 }
 
 int run_text_mode(const RunArgs& a) {

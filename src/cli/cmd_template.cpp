@@ -13,6 +13,7 @@
 #include "chat/chat_template.h"
 #include "chat/jinja/template.h"
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "gguf/gguf_reader.h"
 #include "util/error.h"
 
@@ -30,11 +31,9 @@ struct TemplateArgs {
 };
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::optional<std::string> text = read_whole_file(path);
+  if (!text) fail("{}: cannot open", path);
+  return std::move(*text);
 }
 
 nlohmann::ordered_json parse_json(const std::string& text, const std::string& where) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "gguf/gguf_reader.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -28,11 +29,9 @@ struct TokenizeArgs {
 };
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read {}", path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::optional<std::string> text = read_whole_file(path);
+  if (!text) fail("cannot read {}", path);
+  return std::move(*text);
 }
 
 // One JSON string per line (JSON escapes keep newlines and odd characters intact).

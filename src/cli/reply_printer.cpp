@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "cli/interrupt.h"
+
 namespace edgelm::cli {
 
 ReplyPrinter::ReplyPrinter(bool show_thoughts, bool thoughts_to_stderr)
@@ -32,6 +34,25 @@ void ReplyPrinter::finish() {
   std::fputs(styled_ ? "\n[/thinking]\033[0m\n" : "\n[/thinking]\n", thought_out);
   std::fflush(thought_out);
   in_thought_ = false;
+}
+
+StreamedReply stream_reply(Generator& generator, Sampler& sampler, const Tokenizer& tokenizer,
+                           const ReplySettings& settings) {
+  ReplyStream stream(tokenizer, settings.stops);
+  ReplyPrinter printer(settings.show_thoughts, settings.thoughts_to_stderr);
+  GenerateOptions options;
+  options.max_tokens = settings.max_tokens;
+  options.is_eog = [&tokenizer](int32_t t) { return tokenizer.is_eog(t); };
+  options.ignore_eog = settings.ignore_eog;
+  options.cancel = &InterruptScope::flag();
+  GenerateResult result = generator.generate(sampler, options, [&](int32_t t) {
+    const ReplyStream::Chunk chunk = stream.push(t);
+    printer.print(chunk);
+    return !chunk.stopped;
+  });
+  printer.print(stream.flush());
+  printer.finish();
+  return {std::move(result), stream.answer()};
 }
 
 }  // namespace edgelm::cli

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "chat/reply_stream.h"
+#include "runtime/generator.h"
+#include "tokenizer/tokenizer.h"
 
 namespace edgelm::cli {
 
@@ -20,5 +22,24 @@ class ReplyPrinter {
   bool show_thoughts_, to_stderr_, styled_;
   bool in_thought_ = false;
 };
+
+struct ReplySettings {
+  std::vector<std::string> stops;
+  int max_tokens = -1;
+  bool ignore_eog = false;
+  bool show_thoughts = false;
+  bool thoughts_to_stderr = false;
+};
+
+struct StreamedReply {
+  GenerateResult result;
+  std::string answer;  // the answer text (thoughts and stop string excluded)
+};
+
+// Generates the reply to the generator's current prompt and prints it as it streams;
+// stops at the tokenizer's end-of-generation tokens, a stop string, max_tokens or a
+// Ctrl-C (InterruptScope).
+StreamedReply stream_reply(Generator& generator, Sampler& sampler, const Tokenizer& tokenizer,
+                           const ReplySettings& settings);
 
 }  // namespace edgelm::cli

@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "chat/conversation.h"
-#include "chat/reply_stream.h"
 #include "cli/interrupt.h"
 #include "cli/model_loading.h"
 #include "cli/reply_printer.h"
@@ -44,20 +43,13 @@ int run_text(const TextRunOptions& o) {
   generator.set_prompt(prompt);
 
   InterruptScope interrupts;
-  ReplyStream stream(tm.tokenizer, o.stops);
-  ReplyPrinter printer(o.think, /*thoughts_to_stderr=*/true);
-  GenerateOptions options;
-  options.max_tokens = o.n_predict;
-  options.is_eog = [&tm](int32_t t) { return tm.tokenizer.is_eog(t); };
-  options.ignore_eog = o.ignore_eos;
-  options.cancel = &InterruptScope::flag();
-  const GenerateResult result = generator.generate(sampler, options, [&](int32_t t) {
-    const ReplyStream::Chunk chunk = stream.push(t);
-    printer.print(chunk);
-    return !chunk.stopped;
-  });
-  printer.print(stream.flush());
-  printer.finish();
+  ReplySettings settings;
+  settings.stops = o.stops;
+  settings.max_tokens = o.n_predict;
+  settings.ignore_eog = o.ignore_eos;
+  settings.show_thoughts = o.think;
+  settings.thoughts_to_stderr = true;
+  const GenerateResult result = stream_reply(generator, sampler, tm.tokenizer, settings).result;
   std::printf("\n");
   std::fflush(stdout);
 

@@ -1,9 +1,7 @@
 #include "cli/text_model.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "cli/model_loading.h"
+#include "cli/text_file.h"
 #include "util/error.h"
 
 namespace edgelm::cli {
@@ -26,11 +24,9 @@ TextModel open_text_model(const std::string& path, const std::string& template_p
   Tokenizer tokenizer = Tokenizer::from_gguf(model->file());
   std::string tmpl;
   if (!template_path.empty()) {
-    std::ifstream f(template_path, std::ios::binary);
-    if (!f) fail("{}: cannot open the chat template", template_path);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    tmpl = ss.str();
+    std::optional<std::string> text = read_whole_file(template_path);
+    if (!text) fail("{}: cannot open the chat template", template_path);
+    tmpl = std::move(*text);
   } else if (need_template) {
     tmpl = chat_template_from_gguf(model->file());
   }

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <type_traits>
-#include <vector>
 
 #include "quant/blocks.h"
 #include "quant/dequantize.h"
@@ -152,19 +151,10 @@ float dot_iq4_xs_q8_K(const uint8_t* w, const block_q8_K* y, int64_t n) {
 
 // ---- float formats ---------------------------------------------------------------
 
-// f16 -> f32 through a 256 KiB table (exact; far cheaper than decoding the bits) and
-// bf16 -> f32 by a shift.
-const float* f16_table() {
-  static const std::vector<float> table = [] {
-    std::vector<float> t(65536);
-    for (uint32_t i = 0; i < t.size(); ++i) t[i] = f16_to_f32(static_cast<uint16_t>(i));
-    return t;
-  }();
-  return table.data();
-}
-
+// f16 -> f32 through the shared 256 KiB table (exact; far cheaper than decoding the
+// bits) and bf16 -> f32 by a shift.
 struct F16Lookup {
-  const float* table = f16_table();
+  const float* table = f16_to_f32_table();
   float operator()(uint16_t h) const { return table[h]; }
 };
 struct Bf16Shift {
