@@ -5,10 +5,10 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/float_dot.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "quant/dequantize.h"
+#include "runtime/attention.h"
 #include "runtime/thread_pool.h"
 #include "util/error.h"
 #include "util/half.h"
@@ -66,48 +66,6 @@ void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t
                    last ? trace : nullptr);
   }
 }
-
-namespace {
-
-// Attention of one query head over positions [first, pos] of a layer's cache, in
-// llama.cpp's non-flash arithmetic: q rounded to f16, scores q·K in the f16 vector
-// order, softmax in f32, probabilities rounded to f16 and weighting the f16 V rows in
-// the vector order over the cache's cells (kernels/float_dot.h).
-struct AttendScratch {
-  std::vector<uint16_t> q16, p16;
-  std::vector<float> scores;
-  std::vector<uint32_t> cells;
-  std::vector<const uint16_t*> rows;
-};
-
-void attend(const float* q, uint32_t hd, KvCache& cache, uint32_t src_layer, uint32_t kv_head, uint32_t first,
-            uint32_t pos, uint32_t end, AttendScratch& s, float* out) {
-  s.q16.resize(hd);
-  for (uint32_t k = 0; k < hd; ++k) s.q16[k] = f32_to_f16(q[k]);
-  // Visible cells in cell order (a ring wraps: positions and cells differ in order).
-  const uint32_t n = pos - first + 1;
-  s.cells.resize(n);
-  for (uint32_t i = 0; i < n; ++i) s.cells[i] = cache.cell_of(src_layer, first + i);
-  std::sort(s.cells.begin(), s.cells.end());
-  s.scores.resize(n);
-  s.rows.resize(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t cell = s.cells[i];
-    const auto* key = reinterpret_cast<const uint8_t*>(cache.key_cell(src_layer, cell, kv_head));
-    // attention scale 1.0: the q/k norms replace 1/sqrt(hd)
-    s.scores[i] = dot_f16_ordered(FloatDotOrder::kVector, key, s.q16.data(), hd);
-    s.rows[i] = cache.value_cell(src_layer, cell, kv_head);
-  }
-  softmax(s.scores.data(), n);
-  s.p16.resize(n);
-  for (uint32_t i = 0; i < n; ++i) s.p16[i] = f32_to_f16(s.scores[i]);
-  // llama.cpp's n_kv: the used cells rounded up to 256, within the cache.
-  const uint32_t used = cache.n_cells(src_layer, end);
-  const uint32_t n_span = std::min((used + 255) / 256 * 256, cache.cell_capacity(src_layer));
-  f16_weighted_cells(s.cells.data(), s.p16.data(), s.rows.data(), n, n_span, hd, out);
-}
-
-}  // namespace
 
 void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
                                  float* logits, Gemma4Trace* trace) const {
@@ -223,18 +181,14 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     }
 
     // Attention per token and head over the visible positions of the source cache.
-    const uint32_t src = c.kv_source_layer(l);
+    AttentionShape shape;
+    shape.n_head = static_cast<uint32_t>(H);
+    shape.n_head_kv = static_cast<uint32_t>(KV);
+    shape.head_dim = static_cast<uint32_t>(hd);
+    shape.window = sliding ? c.sliding_window : 0;
+    shape.scale = 1.0f;  // the q/k norms replace 1/sqrt(hd)
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
-    pool.parallel_ranges(n * H, [&](int64_t b, int64_t e) {
-      AttendScratch scratch;
-      for (int64_t th = b; th < e; ++th) {
-        const int64_t t = th / H, i = th % H;
-        const uint32_t pos = p0 + static_cast<uint32_t>(t);
-        const uint32_t first = sliding && pos + 1 > c.sliding_window ? pos + 1 - c.sliding_window : 0;
-        attend(q.data() + th * hd, static_cast<uint32_t>(hd), cache, src, static_cast<uint32_t>(i / (H / KV)), first,
-               pos, p0 + static_cast<uint32_t>(n), scratch, attn.data() + th * hd);
-      }
-    });
+    attention(q.data(), n, p0, shape, cache, c.kv_source_layer(l), pool, attn.data());
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
     matmul(lw.attn_output, attn.data(), n, a1.data(), pool);
