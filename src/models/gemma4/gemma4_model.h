@@ -33,6 +33,11 @@ class Gemma4Model {
   const GgufFile& file() const { return file_; }
   const Gemma4Weights& weights() const { return weights_; }
 
+  // Makes packed copies of the matrices the SIMD kernels read faster that way, and
+  // releases their pages of the mapping (kernels/packed_weights.h). Call once after
+  // opening (and after any prefetch, which would bring the pages back).
+  void pack_weights();
+
   // An empty cache for one sequence of up to n_ctx tokens processed in micro-batches
   // of at most n_ubatch tokens.
   KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const;
