@@ -40,15 +40,25 @@ bool packable(TensorType type, CpuLevel level) {
   return kernel_table(level).packed_rows_kernel(type) != nullptr;
 }
 
-uint64_t packed_bytes(int64_t rows, int64_t cols, int tile_rows) {
+uint64_t packed_bytes(uint64_t row_bytes, int64_t rows, int tile_rows) {
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
-  return static_cast<uint64_t>(tiles * tile_rows) * static_cast<uint64_t>(cols / kBlockElems * kBlockBytes);
+  return static_cast<uint64_t>(tiles * tile_rows) * row_bytes;
+}
+
+void pack_row_words(const uint8_t* src, uint64_t row_bytes, int64_t rows, int tile_rows, uint8_t* dst) {
+  const int64_t T = tile_rows, n_words = static_cast<int64_t>(row_bytes / 4);
+  std::memset(dst, 0, packed_bytes(row_bytes, rows, tile_rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t* row = src + static_cast<uint64_t>(r) * row_bytes;
+    uint8_t* out = dst + static_cast<uint64_t>(r / T) * T * row_bytes + 4 * (r % T);
+    for (int64_t w = 0; w < n_words; ++w) std::memcpy(out + w * 4 * T, row + 4 * w, 4);
+  }
 }
 
 void pack_nibble_blocks(const uint8_t* src, uint64_t row_bytes, int64_t rows, int64_t cols, int tile_rows,
                         uint8_t* dst) {
   const int64_t nb = cols / kBlockElems, T = tile_rows;
-  std::memset(dst, 0, packed_bytes(rows, cols, tile_rows));
+  std::memset(dst, 0, packed_bytes(static_cast<uint64_t>(nb * kBlockBytes), rows, tile_rows));
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t tile = r / T, lane = r % T;
     const uint8_t* row = src + static_cast<uint64_t>(r) * row_bytes;
@@ -66,13 +76,16 @@ void pack_weight_matrix(WeightMatrix& w, bool release_file_pages) {
   if (!packing_enabled() || !w.present() || w.packed) return;
   const CpuLevel level = cpu_level();
   if (!packable(w.type, level) || w.cols % kBlockElems != 0) return;
+  const bool by_words = w.type == TensorType::Q4_K || w.type == TensorType::Q5_K;
+  if (by_words && w.row_bytes % 4 != 0) return;
   const int tile = kernel_table(level).tile_rows;
   auto packed = std::make_shared<PackedMatrix>();
   packed->level = level;
   packed->tile_rows = tile;
-  packed->size = packed_bytes(w.rows, w.cols, tile);
+  packed->size = packed_bytes(w.row_bytes, w.rows, tile);
   packed->bytes.reset(new uint8_t[packed->size]);
-  pack_nibble_blocks(w.data, w.row_bytes, w.rows, w.cols, tile, packed->bytes.get());
+  if (by_words) pack_row_words(w.data, w.row_bytes, w.rows, tile, packed->bytes.get());
+  else pack_nibble_blocks(w.data, w.row_bytes, w.rows, w.cols, tile, packed->bytes.get());
   if (release_file_pages) release_pages(w.data, w.row_bytes * static_cast<uint64_t>(w.rows));
   w.packed = std::move(packed);
 }

@@ -13,10 +13,12 @@
 // memory stays about the same. Packed copies are made for the CPU level active at load
 // time; matmul() falls back to the mapping under any other level (tests switch levels).
 //
-// Formats packed today: q4_0 and iq4_nl (18-byte blocks: f16 scale + 16 bytes of
-// nibbles). Per tile of T rows and per block: T f16 scales, then 4 vectors of 4·T
-// bytes, vector v holding bytes qs[4v..4v+3] of row r at byte 4r. A last partial tile is
-// padded with zero rows.
+// Layouts, per tile of T rows (a last partial tile is padded with zero rows):
+//  - q4_0, iq4_nl (18-byte blocks: f16 scale + 16 bytes of nibbles), per block: the T
+//    f16 scales, then 4 vectors of 4·T bytes, vector v holding bytes qs[4v..4v+3] of
+//    row r at byte 4r;
+//  - q4_K, q5_K (blocks of a multiple of 4 bytes, fields 4-byte aligned): by words,
+//    32-bit word w of every row side by side (row r at byte 4r), word after word.
 #include <cstdint>
 #include <memory>
 
@@ -44,10 +46,11 @@ bool packable(TensorType type, CpuLevel level);
 // which MADV_DONTNEED would zero). Disabled by EDGELM_PACK=0 (to measure the gain).
 void pack_weight_matrix(WeightMatrix& w, bool release_file_pages);
 
-// The packing itself (exposed for tests): `rows` rows of `row_bytes` at `src` into `dst`
+// The packings themselves: `rows` rows of `row_bytes` at `src` into `dst`
 // (packed_bytes() long) for tiles of `tile_rows`.
-uint64_t packed_bytes(int64_t rows, int64_t cols, int tile_rows);
+uint64_t packed_bytes(uint64_t row_bytes, int64_t rows, int tile_rows);
 void pack_nibble_blocks(const uint8_t* src, uint64_t row_bytes, int64_t rows, int64_t cols, int tile_rows,
                         uint8_t* dst);
+void pack_row_words(const uint8_t* src, uint64_t row_bytes, int64_t rows, int tile_rows, uint8_t* dst);
 
 }  // namespace edgelm
