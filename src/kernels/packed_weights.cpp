@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "kernels/matmul.h"
 #include "kernels/quant_kernels.h"
@@ -45,13 +46,24 @@ uint64_t packed_bytes(uint64_t row_bytes, int64_t rows, int tile_rows) {
   return static_cast<uint64_t>(tiles * tile_rows) * row_bytes;
 }
 
-void pack_row_words(const uint8_t* src, uint64_t row_bytes, int64_t rows, int tile_rows, uint8_t* dst) {
-  const int64_t T = tile_rows, n_words = static_cast<int64_t>(row_bytes / 4);
-  std::memset(dst, 0, packed_bytes(row_bytes, rows, tile_rows));
+uint64_t padded_row_bytes(uint64_t row_bytes, uint64_t block_bytes) {
+  return row_bytes / block_bytes * ((block_bytes + 3) & ~uint64_t{3});
+}
+
+void pack_row_words(const uint8_t* src, uint64_t row_bytes, uint64_t block_bytes, int64_t rows, int tile_rows,
+                    uint8_t* dst) {
+  const uint64_t padded_block = (block_bytes + 3) & ~uint64_t{3};
+  const uint64_t out_row = padded_row_bytes(row_bytes, block_bytes);
+  const int64_t T = tile_rows, n_words = static_cast<int64_t>(out_row / 4);
+  std::memset(dst, 0, packed_bytes(out_row, rows, tile_rows));
+  std::vector<uint8_t> padded(out_row);
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = src + static_cast<uint64_t>(r) * row_bytes;
-    uint8_t* out = dst + static_cast<uint64_t>(r / T) * T * row_bytes + 4 * (r % T);
-    for (int64_t w = 0; w < n_words; ++w) std::memcpy(out + w * 4 * T, row + 4 * w, 4);
+    for (uint64_t b = 0; b < row_bytes / block_bytes; ++b) {
+      std::memcpy(padded.data() + b * padded_block, row + b * block_bytes, block_bytes);
+    }
+    uint8_t* out = dst + static_cast<uint64_t>(r / T) * T * out_row + 4 * (r % T);
+    for (int64_t w = 0; w < n_words; ++w) std::memcpy(out + w * 4 * T, padded.data() + 4 * w, 4);
   }
 }
 
@@ -76,15 +88,16 @@ void pack_weight_matrix(WeightMatrix& w, bool release_file_pages) {
   if (!packing_enabled() || !w.present() || w.packed) return;
   const CpuLevel level = cpu_level();
   if (!packable(w.type, level) || w.cols % kBlockElems != 0) return;
-  const bool by_words = w.type == TensorType::Q4_K || w.type == TensorType::Q5_K;
-  if (by_words && w.row_bytes % 4 != 0) return;
+  const bool by_words = w.type == TensorType::Q4_K || w.type == TensorType::Q5_K || w.type == TensorType::Q6_K;
+  const uint64_t block_bytes = type_traits(w.type).type_size;
   const int tile = kernel_table(level).tile_rows;
   auto packed = std::make_shared<PackedMatrix>();
   packed->level = level;
   packed->tile_rows = tile;
-  packed->size = packed_bytes(w.row_bytes, w.rows, tile);
+  packed->row_bytes = by_words ? padded_row_bytes(w.row_bytes, block_bytes) : w.row_bytes;
+  packed->size = packed_bytes(packed->row_bytes, w.rows, tile);
   packed->bytes.reset(new uint8_t[packed->size]);
-  if (by_words) pack_row_words(w.data, w.row_bytes, w.rows, tile, packed->bytes.get());
+  if (by_words) pack_row_words(w.data, w.row_bytes, block_bytes, w.rows, tile, packed->bytes.get());
   else pack_nibble_blocks(w.data, w.row_bytes, w.rows, w.cols, tile, packed->bytes.get());
   if (release_file_pages) release_pages(w.data, w.row_bytes * static_cast<uint64_t>(w.rows));
   w.packed = std::move(packed);

@@ -17,8 +17,9 @@
 //  - q4_0, iq4_nl (18-byte blocks: f16 scale + 16 bytes of nibbles), per block: the T
 //    f16 scales, then 4 vectors of 4·T bytes, vector v holding bytes qs[4v..4v+3] of
 //    row r at byte 4r;
-//  - q4_K, q5_K (blocks of a multiple of 4 bytes, fields 4-byte aligned): by words,
-//    32-bit word w of every row side by side (row r at byte 4r), word after word.
+//  - q4_K, q5_K, q6_K: by words, 32-bit word w of every row side by side (row r at
+//    byte 4r), word after word; blocks are padded to whole words (q6_K: 210 -> 212
+//    bytes) so every field the kernels read starts on a word.
 #include <cstdint>
 #include <memory>
 
@@ -32,6 +33,7 @@ struct WeightMatrix;
 struct PackedMatrix {
   CpuLevel level = CpuLevel::kScalar;  // the kernels it is laid out for
   int tile_rows = 0;
+  uint64_t row_bytes = 0;  // of one packed row (blocks padded to whole words where packed by words)
   uint64_t size = 0;
   std::unique_ptr<uint8_t[]> bytes;
 };
@@ -51,6 +53,8 @@ void pack_weight_matrix(WeightMatrix& w, bool release_file_pages);
 uint64_t packed_bytes(uint64_t row_bytes, int64_t rows, int tile_rows);
 void pack_nibble_blocks(const uint8_t* src, uint64_t row_bytes, int64_t rows, int64_t cols, int tile_rows,
                         uint8_t* dst);
-void pack_row_words(const uint8_t* src, uint64_t row_bytes, int64_t rows, int tile_rows, uint8_t* dst);
+uint64_t padded_row_bytes(uint64_t row_bytes, uint64_t block_bytes);
+void pack_row_words(const uint8_t* src, uint64_t row_bytes, uint64_t block_bytes, int64_t rows, int tile_rows,
+                    uint8_t* dst);
 
 }  // namespace edgelm

@@ -47,6 +47,7 @@ RowsKernel KernelTable::packed_rows_kernel(TensorType type) const {
     case TensorType::IQ4_NL: return iq4_nl_packed;
     case TensorType::Q4_K: return q4_K_packed;
     case TensorType::Q5_K: return q5_K_packed;
+    case TensorType::Q6_K: return q6_K_packed;
     default: return nullptr;
   }
 }
@@ -94,6 +95,7 @@ const KernelTable& scalar_kernel_table() {
     t.iq4_nl_packed = isa::rows_iq4_nl_packed;                          \
     t.q4_K_packed = isa::rows_q4_K_packed;                              \
     t.q5_K_packed = isa::rows_q5_K_packed;                              \
+    t.q6_K_packed = isa::rows_q6_K_packed;                              \
     return t;                                                           \
   }()
 

@@ -25,6 +25,7 @@ void rows_q4_0_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_iq4_nl_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void rows_q6_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void geglu(const float* gate, const float* up, int64_t n, float* out);
 }  // namespace avx2
 
@@ -43,6 +44,7 @@ void rows_q4_0_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_iq4_nl_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void rows_q6_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void geglu(const float* gate, const float* up, int64_t n, float* out);
 }  // namespace avx512
 
