@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -96,10 +97,18 @@ void pack_weight_matrix(WeightMatrix& w, bool release_file_pages) {
   packed->tile_rows = tile;
   packed->row_bytes = by_words ? padded_row_bytes(w.row_bytes, block_bytes) : w.row_bytes;
   packed->size = packed_bytes(packed->row_bytes, w.rows, tile);
-  packed->bytes.reset(new uint8_t[packed->size]);
-  if (by_words) pack_row_words(w.data, w.row_bytes, block_bytes, w.rows, tile, packed->bytes.get());
-  else pack_nibble_blocks(w.data, w.row_bytes, w.rows, w.cols, tile, packed->bytes.get());
-  if (release_file_pages) release_pages(w.data, w.row_bytes * static_cast<uint64_t>(w.rows));
+  packed->bytes.reset(new uint8_t[packed->size]);  // pages become resident as they are written
+  // In chunks of whole tiles (~4 MiB of source), each chunk's source pages released as
+  // soon as it is packed: resident memory never holds a whole matrix twice.
+  const int64_t chunk_rows = std::max<int64_t>(1, (int64_t{4} << 20) / static_cast<int64_t>(w.row_bytes) / tile) * tile;
+  for (int64_t r0 = 0; r0 < w.rows; r0 += chunk_rows) {
+    const int64_t n = std::min(chunk_rows, w.rows - r0);
+    const uint8_t* src = w.data + static_cast<uint64_t>(r0) * w.row_bytes;
+    uint8_t* dst = packed->bytes.get() + static_cast<uint64_t>(r0) * packed->row_bytes;
+    if (by_words) pack_row_words(src, w.row_bytes, block_bytes, n, tile, dst);
+    else pack_nibble_blocks(src, w.row_bytes, n, w.cols, tile, dst);
+    if (release_file_pages) release_pages(src, w.row_bytes * static_cast<uint64_t>(n));
+  }
   w.packed = std::move(packed);
 }
 
