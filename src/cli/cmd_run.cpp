@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"
@@ -167,7 +168,7 @@ int run(const RunArgs& a) {
   // token for token with llama.cpp's greedy decoding.
   if (!a.temp_given) sampling.temperature = 0.0f;
   sampling.validate();
-  const auto model = open_model(a.model);
+  const auto model = open_model_for_generation(a.model, false);
   if (a.ctx == 0 || a.ctx > model->context_length()) {
     fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, model->context_length());
   }

@@ -29,6 +29,7 @@ std::unique_ptr<Model> open_model_for_generation(const std::string& path, bool s
                  static_cast<double>(done) / kGiB, static_cast<double>(total) / kGiB);
     std::fflush(stderr);
   });
+  model->pack_weights();
   if (draw) std::fprintf(stderr, "\r\033[K");
   return model;
 }

@@ -41,6 +41,11 @@ class Model {
   // The longest context the model was trained for (positions a cache may hold).
   virtual uint32_t context_length() const = 0;
 
+  // Makes packed copies of the matrices the SIMD kernels read faster that way, and
+  // releases their pages of the mapping (kernels/packed_weights.h). Call once after
+  // opening (and after any prefetch, which would bring the pages back).
+  virtual void pack_weights() = 0;
+
   // An empty cache for one sequence of up to n_ctx tokens processed in micro-batches
   // of at most n_ubatch tokens.
   virtual KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const = 0;

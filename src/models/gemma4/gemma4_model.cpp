@@ -7,6 +7,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/packed_weights.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
 #include "runtime/thread_pool.h"
@@ -24,6 +25,17 @@ std::unique_ptr<Gemma4Model> Gemma4Model::open(GgufFile file) {
 
 Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
     : Model(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(this->file(), config_)) {}
+
+void Gemma4Model::pack_weights() {
+  // Not token_embd / output: the embedding table is also read row by row.
+  pack_weight_matrix(weights_.per_layer_model_proj, true);
+  for (Gemma4LayerWeights& lw : weights_.layers) {
+    for (WeightMatrix* m : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up,
+                            &lw.ffn_down, &lw.inp_gate, &lw.proj}) {
+      pack_weight_matrix(*m, true);
+    }
+  }
+}
 
 KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   std::vector<LayerKvSpec> specs(config_.n_layers);
