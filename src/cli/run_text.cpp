@@ -22,8 +22,7 @@ int run_text(const TextRunOptions& o) {
   if (o.n_predict < -1) fail("-n must be -1 (until the end of the answer) or more");
   if (o.raw && (!o.system.empty() || o.think)) fail("--raw sends the text as it is: it cannot take --system or --think");
   TextModel tm = open_text_model(o.model, o.template_path, /*need_template=*/!o.raw);
-  const uint32_t max_ctx = tm.model->context_length();
-  if (o.ctx == 0 || o.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", o.ctx, max_ctx);
+  const uint32_t ctx = context_size(o.ctx, o.ctx_given, *tm.model);
 
   std::string prompt_text = o.prompt;
   if (!o.raw) {
@@ -37,7 +36,7 @@ int run_text(const TextRunOptions& o) {
 
   const int threads = resolve_threads(o.threads);
   ThreadPool pool(threads);
-  Generator generator(*tm.model, pool, o.ctx, o.ubatch);
+  Generator generator(*tm.model, pool, ctx, o.ubatch);
   Sampler sampler(o.sampling, tm.model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);
   generator.set_prompt(prompt);
@@ -55,7 +54,7 @@ int run_text(const TextRunOptions& o) {
 
   const GenerationStats& s = generator.stats();
   std::string why;
-  if (result.finish == FinishReason::context_full) why = fmt::format("; stopped: the context of {} tokens is full", o.ctx);
+  if (result.finish == FinishReason::context_full) why = fmt::format("; stopped: the context of {} tokens is full", ctx);
   if (result.finish == FinishReason::cancelled) why = "; stopped by Ctrl-C";
   const std::string seed = o.sampling.temperature > 0.0f ? fmt::format("; seed {}", sampler.seed()) : "";
   std::fprintf(stderr, "prompt: %u tokens in %.2f s (%.1f t/s); generated %u tokens, decode %.2f t/s; %d threads%s%s\n",
