@@ -41,6 +41,7 @@ struct RunArgs {
   std::vector<std::string> stops;
   int n_predict = 32;
   bool n_given = false;
+  bool ctx_given = false;
   SamplingParams sampling;
   bool temp_given = false;
   bool ids = false;
@@ -145,6 +146,7 @@ int run_text_mode(const RunArgs& a) {
   o.ignore_eos = a.ignore_eos;
   o.sampling = a.sampling;
   o.ctx = a.ctx;
+  o.ctx_given = a.ctx_given;
   o.ubatch = a.ubatch;
   o.threads = a.threads;
   return run_text(o);
@@ -169,12 +171,10 @@ int run(const RunArgs& a) {
   if (!a.temp_given) sampling.temperature = 0.0f;
   sampling.validate();
   const auto model = open_model_for_generation(a.model, false);
-  if (a.ctx == 0 || a.ctx > model->context_length()) {
-    fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, model->context_length());
-  }
+  const uint32_t ctx = context_size(a.ctx, a.ctx_given, *model);
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
-  Generator generator(*model, pool, a.ctx, a.ubatch);
+  Generator generator(*model, pool, ctx, a.ubatch);
   Sampler sampler(sampling, model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
@@ -203,7 +203,7 @@ int run(const RunArgs& a) {
     });
     generated = result.tokens;
     if (result.finish == FinishReason::context_full) {
-      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", a.ctx);
+      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", ctx);
     }
     // The terminating end-of-sequence token gets its line too (no callback for it).
     if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
@@ -275,7 +275,7 @@ Command add_run_command(CLI::App& app) {
       fmt::format("Sampling temperature; 0 or less is greedy (argmax) [default: greedy with --prompt-ids, else {}]",
                   SamplingParams{}.temperature));
   sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (what --prompt-ids mode prints)");
-  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens")->capture_default_str();
+  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens [default: 4096, or the model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("--ignore-eos", a->ignore_eos, "Keep generating after the end-of-sequence token");
@@ -292,6 +292,7 @@ Command add_run_command(CLI::App& app) {
   return {sub, [a, sub] {
             a->temp_given = sub->count("--temp") > 0;
             a->n_given = sub->count("--n-predict") > 0;
+            a->ctx_given = sub->count("--ctx") > 0;
             return run(*a);
           }};
 }
