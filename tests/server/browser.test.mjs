@@ -119,14 +119,14 @@ describe("the chat page in Chromium", () => {
       "- one", "- two with `x`", "", "1. first", "2. second", "",
       "```python", "def f(x):", "    return x < 2 and '<script>'", "```", "",
       "| a | b |", "|---|--:|", "| 1 | 2 |", "",
-      "> quoted", "", "<img src=x onerror=alert(1)> [bad](javascript:alert(1))", "---",
+      "> quoted", "", "<img src=x onerror=alert(1)> [bad](javascript:alert(1))", "", "---", "Setext", "===",
     ].join("\n")));
     const dom = await page.evaluate((markup) => {
       const div = document.createElement("div");
       div.innerHTML = markup;
       const q = (s) => div.querySelectorAll(s).length;
       return {
-        h1: div.querySelector("h1")?.textContent, strong: q("strong"), em: q("em"), del: q("del"), inlineCode: div.querySelector("p code")?.textContent,
+        h1: [...div.querySelectorAll("h1")].map((h) => h.textContent), strong: q("strong"), em: q("em"), del: q("del"), inlineCode: div.querySelector("p code")?.textContent,
         link: div.querySelector("a")?.getAttribute("href"), links: q("a"), ul: q("ul > li"), ol: q("ol > li"),
         code: div.querySelector("pre code")?.textContent, lang: div.querySelector("pre .lang")?.textContent,
         cells: [...div.querySelectorAll("td")].map((c) => c.textContent), rightAligned: div.querySelectorAll("td")[1]?.style.textAlign,
@@ -134,7 +134,7 @@ describe("the chat page in Chromium", () => {
       };
     }, html);
     assert.deepEqual(dom, {
-      h1: "Title", strong: 1, em: 1, del: 1, inlineCode: "code <b>", link: "https://example.org/?a=1&b=2", links: 1,
+      h1: ["Title", "Setext"], strong: 1, em: 1, del: 1, inlineCode: "code <b>", link: "https://example.org/?a=1&b=2", links: 1,
       ul: 2, ol: 2, code: "def f(x):\n    return x < 2 and '<script>'", lang: "python", cells: ["1", "2"],
       rightAligned: "right", quote: "quoted", img: 0, script: 0, hr: 1,
     });

@@ -165,11 +165,11 @@ describe("edgelm serve with the openai client", () => {
     const stream = await client.chat.completions.create(
         {model: "any", messages: hello, stream: true, logit_bias, temperature: 0}, {signal: controller.signal});
     let chunks = 0;
-    await assert.rejects(async () => {
-      for await (const chunk of stream) {
-        if (chunk.choices[0]?.delta?.content && ++chunks === 3) controller.abort();
-      }
-    }, (e) => e.name === "AbortError" || e instanceof OpenAI.APIUserAbortError);
+    // (The SDK ends the iteration quietly when its request is aborted.)
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content && ++chunks === 3) controller.abort();
+    }
+    assert.equal(chunks, 3);
     const after = await waitFor(async () => {
       const h = await health(server);
       return h.slots_processing === 0 && h.requests_cancelled > before.requests_cancelled ? h : null;
