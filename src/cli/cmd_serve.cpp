@@ -33,6 +33,7 @@ struct ServeArgs {
   size_t max_queue = 256;
   size_t max_body = 8 << 20;
   int http_threads = 0;
+  bool verbose = false;
 };
 
 int64_t file_time(const std::string& path) {
@@ -79,6 +80,7 @@ int run_serve(ServeArgs a) {
   http.host = a.host;
   http.port = a.port;
   http.max_body_bytes = a.max_body;
+  http.log_requests = a.verbose;
   http.threads = a.http_threads > 0 ? a.http_threads : static_cast<int>(std::max<uint32_t>(16, 4 * a.parallel));
   http.banner = fmt::format("edgelm serve · model {} · {} slot{} of {} tokens · {} threads{}", served.id, a.parallel,
                             a.parallel == 1 ? "" : "s", a.ctx, so.threads, a.api_key.empty() ? "" : " · API key required");
@@ -112,6 +114,7 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--max-body", a->max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
   sub->add_option("--http-threads", a->http_threads,
                   "Connections served at once [default: max(16, 4 x --parallel)]");
+  sub->add_flag("-v,--verbose", a->verbose, "Log each request (client, method, path, status) to stderr");
   return {sub, [a] { return run_serve(*a); }};
 }
 

@@ -127,6 +127,13 @@ void serve_http(server::Api& api, const HttpOptions& o) {
     res.set_content(server::to_text(server::ApiError(500, "internal error").body()), "application/json");
   });
 
+  if (o.log_requests) {
+    // Called once the response is written (for a stream: at its end).
+    svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::fprintf(stderr, "%s %s %s -> %d\n", req.remote_addr.c_str(), req.method.c_str(), req.path.c_str(), res.status);
+    });
+  }
+
   int port = o.port;
   if (port == 0) {
     port = svr.bind_to_any_port(o.host);

@@ -16,6 +16,7 @@ struct HttpOptions {
   size_t max_body_bytes = 8 << 20;
   int threads = 16;             // connections served at once (a streaming reply holds one)
   std::string banner;           // printed with the address once listening
+  bool log_requests = false;    // one line per request on stderr
 };
 
 // Serves until SIGINT or SIGTERM. Throws edgelm::Error when it cannot listen.

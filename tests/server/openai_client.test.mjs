@@ -156,6 +156,44 @@ describe("edgelm serve with the openai client", () => {
     assert.equal((await health(server)).status, "ok", "the server is still there");
   });
 
+  test("no input crashes it: every field with every JSON type, every prefix of a body", async () => {
+    const post = (body) => fetch(`${server.baseURL}/chat/completions`, {method: "POST", body});
+    const fields = ["messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+                    "seed", "stop", "presence_penalty", "frequency_penalty", "logit_bias", "n", "tools",
+                    "chat_template_kwargs", "logprobs", "response_format", "top_k", "min_p", "repeat_penalty"];
+    const values = [null, true, 0, -1, 1.5, 1e308, "x", "", [], [1], {}, {"1": 2}, [{}], [{"role": "user"}],
+                    [{"type": "text", "text": "y"}]];
+    const cases = [];
+    for (const field of fields) {
+      for (const value of values) {
+        // (No limit means "until the context is full": long on random weights, and not what is tested here.)
+        if (field.startsWith("max_") && (value === -1 || value === null)) continue;
+        cases.push({field, value});
+      }
+    }
+    const statuses = new Map();
+    let next = 0;
+    const worker = async () => {  // four at a time: the slots are used together too
+      while (next < cases.length) {
+        const {field, value} = cases[next++];
+        const r = await post(JSON.stringify({messages: hello, max_tokens: 1, [field]: value}));
+        const text = await r.text();  // the whole reply, streamed or not
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        assert.ok(r.status === 200 || r.status === 400, `${field}: ${JSON.stringify(value)} -> ${r.status} ${text}`);
+        if (r.status === 400) assert.equal(JSON.parse(text).error.type, "invalid_request_error");
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    assert.ok(statuses.get(200) > 0 && statuses.get(400) > 0, JSON.stringify([...statuses]));
+    const whole = JSON.stringify({messages: [{role: "user", content: "Hi ✓ there"}], max_tokens: 1, stop: ["a", "b"]});
+    for (let n = 0; n < whole.length; n++) {
+      const r = await post(whole.slice(0, n));
+      assert.equal(r.status, 400, `prefix of ${n} bytes`);
+      await r.text();
+    }
+    assert.equal((await health(server)).status, "ok");
+  });
+
   test("a client that goes away mid-stream stops the generation", async () => {
     // Banned end-of-turn tokens and no token limit: without the cancel this request
     // would run until its 1024-token context is full.
