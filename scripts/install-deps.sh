@@ -4,7 +4,7 @@
 #   --test   also what only the tests need (Chromium, for the chat page's browser test)
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev
-          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev
+          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev libbenchmark-dev
           libcpp-httplib-dev pkg-config tmux git)
 [ "${1:-}" = "--test" ] && packages+=(chromium)
 missing=()

@@ -56,7 +56,7 @@ int run_serve(ServeArgs a) {
   block_server_signals();
 
   TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
-  const uint32_t max_ctx = tm.model->config().context_length;
+  const uint32_t max_ctx = tm.model->context_length();
   if (a.ctx < 2 || a.ctx > max_ctx) fail("--ctx {} is out of range (2..{}, the model's context length)", a.ctx, max_ctx);
 
   server::SchedulerOptions so;

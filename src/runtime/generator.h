@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/kv_cache.h"
 #include "sample/sampler.h"
 
@@ -56,7 +56,7 @@ class Generator {
  public:
   // The model and the pool must outlive the generator. Throws edgelm::Error when n_ctx
   // is 0 or beyond the model's context length, or n_ubatch is 0.
-  Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
+  Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
 
   // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
   // with the tokens in the cache. At least the last token is evaluated (its logits
@@ -64,7 +64,7 @@ class Generator {
   // overwritten positions the reuse would need, evaluation starts over from 0.
   // Throws edgelm::Error for an empty prompt or one longer than the context.
   // With `trace`, records the last token's intermediate values.
-  void set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
   // Step-wise use, for a caller that interleaves several sequences (the server's
   // scheduler evaluates a chunk of one sequence's prompt, then a token of another's):
@@ -91,9 +91,9 @@ class Generator {
   const GenerationStats& stats() const { return stats_; }
 
  private:
-  void evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void evaluate(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
-  const Gemma4Model& model_;
+  const Model& model_;
   ThreadPool& pool_;
   uint32_t n_ubatch_;
   KvCache cache_;

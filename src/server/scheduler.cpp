@@ -28,7 +28,7 @@ void end_job(Job& job, const std::string& why) {
 
 }  // namespace
 
-Scheduler::Scheduler(const Gemma4Model& model, const Tokenizer& tokenizer, const SchedulerOptions& options)
+Scheduler::Scheduler(const Model& model, const Tokenizer& tokenizer, const SchedulerOptions& options)
     : options_(checked(options)), pool_(options.threads) {
   for (uint32_t i = 0; i < options_.n_slots; ++i) {
     slots_.push_back(std::make_unique<Slot>(model, pool_, tokenizer, options_.n_ctx, options_.n_ubatch));

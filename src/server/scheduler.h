@@ -41,7 +41,7 @@ struct SchedulerStats {
 class Scheduler {
  public:
   // The model and tokenizer must outlive the scheduler. Throws edgelm::Error on bad options.
-  Scheduler(const Gemma4Model& model, const Tokenizer& tokenizer, const SchedulerOptions& options);
+  Scheduler(const Model& model, const Tokenizer& tokenizer, const SchedulerOptions& options);
   // Ends every request still queued or running (as errors: the server is stopping).
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;

@@ -4,7 +4,7 @@
 
 namespace edgelm::server {
 
-Slot::Slot(const Gemma4Model& model, ThreadPool& pool, const Tokenizer& tokenizer, uint32_t n_ctx, uint32_t n_ubatch)
+Slot::Slot(const Model& model, ThreadPool& pool, const Tokenizer& tokenizer, uint32_t n_ctx, uint32_t n_ubatch)
     : tokenizer_(tokenizer), generator_(model, pool, n_ctx, n_ubatch) {}
 
 size_t Slot::shared_prefix(std::span<const int32_t> prompt) const {

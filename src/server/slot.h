@@ -22,7 +22,7 @@ namespace edgelm::server {
 
 class Slot {
  public:
-  Slot(const Gemma4Model& model, ThreadPool& pool, const Tokenizer& tokenizer, uint32_t n_ctx, uint32_t n_ubatch);
+  Slot(const Model& model, ThreadPool& pool, const Tokenizer& tokenizer, uint32_t n_ctx, uint32_t n_ubatch);
 
   bool busy() const { return job_.has_value(); }
   // The request's client went away.

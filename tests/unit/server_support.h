@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gguf/gguf_reader.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "synth/synth_gemma4.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"
@@ -15,7 +15,7 @@ namespace edgelm::test {
 struct TinyGemma {
   TempDir dir;
   std::string path;
-  std::unique_ptr<Gemma4Model> model;
+  std::unique_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
 
   TinyGemma() : path(dir.file("tiny-gemma4.gguf")) {
@@ -27,7 +27,7 @@ struct TinyGemma {
     o.threads = 2;
     o.out_path = path;
     synth_gemma4(o);
-    model = Gemma4Model::open(path);
+    model = open_model(path);
     tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(model->file()));
   }
 

@@ -7,6 +7,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/packed_weights.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
 #include "runtime/thread_pool.h"
@@ -15,14 +16,28 @@
 
 namespace edgelm {
 
-std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) {
-  GgufFile file = GgufFile::open(path);
+std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) { return open(GgufFile::open(path)); }
+
+std::unique_ptr<Gemma4Model> Gemma4Model::open(GgufFile file) {
   Gemma4Config config = Gemma4Config::from_gguf(file);
   return std::unique_ptr<Gemma4Model>(new Gemma4Model(std::move(file), std::move(config)));
 }
 
 Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
-    : file_(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(file_, config_)) {}
+    : Model(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(this->file(), config_)) {}
+
+void Gemma4Model::pack_weights() {
+  // The output head may be the embedding table itself (tied): the lookups keep reading
+  // its rows from the mapping, which faults back in just the rows they touch.
+  pack_weight_matrix(weights_.output, true);
+  pack_weight_matrix(weights_.per_layer_model_proj, true);
+  for (Gemma4LayerWeights& lw : weights_.layers) {
+    for (WeightMatrix* m : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up,
+                            &lw.ffn_down, &lw.inp_gate, &lw.proj}) {
+      pack_weight_matrix(*m, true);
+    }
+  }
+}
 
 KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   std::vector<LayerKvSpec> specs(config_.n_layers);
@@ -44,31 +59,8 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
 
-void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-                       float* logits, Gemma4Trace* trace) const {
-  if (tokens.empty()) fail("no tokens to evaluate");
-  if (n_ubatch == 0 || n_ubatch > cache.max_batch()) {
-    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_batch());
-  }
-  if (cache.n_past() + tokens.size() > cache.n_ctx()) {
-    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
-         tokens.size(), cache.n_ctx());
-  }
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
-      fail("token id {} at index {} is out of range (vocabulary has {} tokens)", tokens[i], i, config_.n_vocab);
-    }
-  }
-  for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
-    const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
-    const bool last = start + n == tokens.size();
-    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
-                   last ? trace : nullptr);
-  }
-}
-
-void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
-                                 float* logits, Gemma4Trace* trace) const {
+void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+                          ModelTrace* trace) const {
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
