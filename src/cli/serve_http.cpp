@@ -122,9 +122,18 @@ void serve_http(server::Api& api, const HttpOptions& o) {
   const size_t max_body = o.max_body_bytes;
   svr.set_error_handler(
       [max_body](const httplib::Request& req, httplib::Response& res) { fill_error_body(req, res, max_body); });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  // What the API does not turn into an ApiError itself (it should not happen) is a 500
+  // with the reason, and the server goes on.
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
     res.status = 500;
-    res.set_content(server::to_text(server::ApiError(500, "internal error").body()), "application/json");
+    res.set_content(server::to_text(server::ApiError(500, "internal error: " + what).body()), "application/json");
   });
 
   if (o.log_requests) {

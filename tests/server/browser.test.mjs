@@ -177,3 +177,38 @@ describe("the chat page in Chromium", () => {
     assert.equal(view.answer, "<p>It is <strong>4</strong>.</p>");
   });
 });
+
+describe("the chat page with an API key", () => {
+  let server, browser;
+  before(async () => {
+    server = await startServer(["--api-key", "sk-page-test"]);
+    browser = await chromium.launch({executablePath: chromiumPath, headless: true, args: ["--no-sandbox"]});
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("asks for the key, then works with it (and remembers it)", async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url + "/");
+    await page.waitForFunction(() => document.getElementById("model").textContent.includes("API key"));
+    await page.fill("#input", "Hi");
+    await page.click("#send");
+    await page.waitForSelector(".msg.assistant.done");
+    assert.match(await page.textContent(".msg.assistant .error"), /API key/);
+    await page.click("#toggle-settings");
+    await page.fill("#api_key", "sk-page-test");
+    await page.dispatchEvent("#api_key", "change");
+    await page.waitForFunction(() => document.getElementById("model").textContent === "server-tiny-q4_0");
+    await page.fill("#max_tokens", "4");
+    await page.fill("#input", "Hi again");
+    await page.click("#send");
+    await page.waitForFunction(() => document.querySelectorAll(".msg.assistant.done").length === 2);
+    assert.equal(await page.locator(".msg.assistant").nth(1).locator(".error").count(), 0);
+    assert.match(await page.locator(".msg.assistant .meta").nth(1).textContent(), /\d+ tokens/);
+    await page.reload();
+    assert.equal(await page.inputValue("#api_key"), "sk-page-test", "kept in localStorage");
+    await page.close();
+  });
+});

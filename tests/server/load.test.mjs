@@ -12,7 +12,7 @@ import {loadOpenAI, memoryOf, startServer} from "./harness.mjs";
 const OpenAI = loadOpenAI();
 const TOTAL = Number(process.env.EDGELM_LOAD_REQUESTS || 200);
 const CONCURRENCY = 8;
-const WARMUP = 40;
+const WARMUP = 80;
 const RSS_GROWTH_BOUND = 48 << 20;  // bytes the run may add over the warm-up (allocator slack)
 
 let server, client;
