@@ -175,6 +175,10 @@ describe("the chat page in Chromium", () => {
     assert.equal(view.thought, "The user wants a sum. 2 + 2 = 4.");
     assert.match(view.summary, /^Thought for/);
     assert.equal(view.answer, "<p>It is <strong>4</strong>.</p>");
+    await page.click("details.thought summary");  // unfold it, as a reader would
+    const shot = path.join(workDir, "chat-page-thoughts.png");
+    await page.screenshot({path: shot});
+    console.log(`screenshot: ${shot}`);
   });
 });
 
