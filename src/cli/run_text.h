@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/kv_cache.h"
 #include "sample/sampling_params.h"
 
 namespace edgelm::cli {
@@ -22,6 +23,8 @@ struct TextRunOptions {
   uint32_t ctx = 4096;
   uint32_t ubatch = 512;
   int threads = 0;
+  KvCacheOptions kv;
+  bool mem = false;  // print the measured memory afterwards
 };
 
 int run_text(const TextRunOptions& o);
