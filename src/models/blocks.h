@@ -54,7 +54,7 @@ void add_matmul(const WeightMatrix& w, const float* in, int64_t n, ThreadPool& p
 
 // x += attn_output · attention(q) over `layer`'s cache (runtime/attention.h), for the
 // micro-batch's n query rows q [n, H, hd] at positions p0 onward.        x: [n, d]
-void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, const KvCache& cache,
+void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, KvCache& cache,
                    uint32_t layer, const WeightMatrix& attn_output, ThreadPool& pool, float* x);
 
 // The rows of x that go on through the rest of a layer. After the last layer's

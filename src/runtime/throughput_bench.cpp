@@ -48,7 +48,7 @@ class Bench {
     return ms_since(t0);
   }
 
-  uint64_t kv_cache_bytes() const { return cache_.allocated_bytes(); }
+  uint64_t kv_cache_bytes() const { return cache_.allocated_bytes().total(); }
 
  private:
   const Model& model_;

@@ -63,7 +63,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
   const OpenElmWeights& w = weights_;
   const int64_t d = c.d_model, hd = c.head_dim;
   const uint32_t p0 = cache.n_past();
-  cache.reserve(p0 + static_cast<uint32_t>(n));
+  cache.begin_ubatch(static_cast<uint32_t>(n));
 
   // x = token_embd[id]                                                    [n, d]
   std::vector<float> x = embed_tokens(w.token_embd, tokens, n);
@@ -102,7 +102,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
     add_gated_ffn(lw.ffn, FfnActivation::kSilu, h.data(), r.n, pool, r.x);
     if (trace) trace->layer_output.emplace_back(x.end() - d, x.end());
   }
-  cache.set_n_past(p0 + static_cast<uint32_t>(n));
+  cache.end_ubatch();
 
   // logits = token_embd · rms(x_last, output_norm)                        [V]
   if (logits != nullptr) {
