@@ -46,6 +46,16 @@ void KvCache::truncate(uint32_t n) {
   n_past_ = n;
 }
 
+uint64_t KvCache::bytes_for(uint32_t positions) const {
+  uint64_t total = 0;
+  for (const LayerKvSpec& s : specs_) {
+    if (!s.owns) continue;
+    const uint64_t stored = s.ring ? s.max_positions : std::min(positions, s.max_positions);
+    total += 2 * stored * s.n_kv_heads * s.head_dim * sizeof(uint16_t);
+  }
+  return total;
+}
+
 uint64_t KvCache::allocated_bytes() const {
   uint64_t total = 0;
   for (size_t l = 0; l < specs_.size(); ++l) total += (keys_[l].size() + values_[l].size()) * sizeof(uint16_t);

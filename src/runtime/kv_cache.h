@@ -64,6 +64,10 @@ class KvCache {
   }
   // Bytes currently allocated for K and V.
   uint64_t allocated_bytes() const;
+  // Bytes K and V take once `positions` positions are stored: full layers hold every
+  // position, ring buffers their whole ring (as reserve() allocates, less its
+  // geometric growth). Allocates nothing: for memory plans of long contexts.
+  uint64_t bytes_for(uint32_t positions) const;
 
  private:
   const uint16_t* cell_row(const std::vector<uint16_t>& store, uint32_t layer, uint32_t cell, uint32_t h) const {
