@@ -54,9 +54,11 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   RowsKernel rows = kernels.rows_kernel(w.type);
   int64_t tile = kernels.tile_rows;
   const uint8_t* weights = w.data;
+  uint64_t weight_row_bytes = w.row_bytes;
   if (w.packed && w.packed->level == kernels.level && kernels.packed_rows_kernel(w.type) != nullptr) {
     rows = kernels.packed_rows_kernel(w.type);
     weights = w.packed->bytes.get();
+    weight_row_bytes = w.packed->row_bytes;
   } else if (rows == nullptr || w.row_bytes * static_cast<uint64_t>(tile) > INT32_MAX) {
     // SIMD kernels gather per-row fields with 32-bit offsets within a tile.
     rows = scalar_kernel_table().rows_kernel(w.type);
@@ -100,7 +102,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   QuantMatmulArgs args;
   args.type = w.type;
   args.w = weights;
-  args.w_row_bytes = w.row_bytes;
+  args.w_row_bytes = weight_row_bytes;
   args.rows = w.rows;
   args.cols = w.cols;
   args.acts = acts;

@@ -45,6 +45,9 @@ RowsKernel KernelTable::packed_rows_kernel(TensorType type) const {
   switch (type) {
     case TensorType::Q4_0: return q4_0_packed;
     case TensorType::IQ4_NL: return iq4_nl_packed;
+    case TensorType::Q4_K: return q4_K_packed;
+    case TensorType::Q5_K: return q5_K_packed;
+    case TensorType::Q6_K: return q6_K_packed;
     default: return nullptr;
   }
 }
@@ -90,6 +93,9 @@ const KernelTable& scalar_kernel_table() {
     t.geglu = isa::geglu;                                               \
     t.q4_0_packed = isa::rows_q4_0_packed;                              \
     t.iq4_nl_packed = isa::rows_iq4_nl_packed;                          \
+    t.q4_K_packed = isa::rows_q4_K_packed;                              \
+    t.q5_K_packed = isa::rows_q5_K_packed;                              \
+    t.q6_K_packed = isa::rows_q6_K_packed;                              \
     return t;                                                           \
   }()
 

@@ -27,7 +27,9 @@ Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
     : Model(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(this->file(), config_)) {}
 
 void Gemma4Model::pack_weights() {
-  // Not token_embd / output: the embedding table is also read row by row.
+  // The output head may be the embedding table itself (tied): the lookups keep reading
+  // its rows from the mapping, which faults back in just the rows they touch.
+  pack_weight_matrix(weights_.output, true);
   pack_weight_matrix(weights_.per_layer_model_proj, true);
   for (Gemma4LayerWeights& lw : weights_.layers) {
     for (WeightMatrix* m : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up,
