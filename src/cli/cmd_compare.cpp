@@ -42,6 +42,7 @@ struct CompareArgs {
   uint32_t reps = 1;
   int threads = 0;
   bool json = false;
+  std::string json_file;
   std::string chart;
 };
 
@@ -90,8 +91,9 @@ std::string kv_cell(const KvAtContext& kv) {
 }
 
 void print_table(const CompareArgs& a, int threads, const std::vector<ModelRow>& rows) {
-  fmt::print("edgelm compare: {} models, {} threads, kernels {}, pp{} / tg{}, {} round{} (models interleaved)\n\n",
-             rows.size(), threads, cpu_level_name(cpu_level()), a.n_prompt, a.n_gen, a.reps, a.reps == 1 ? "" : "s");
+  fmt::print("edgelm compare: {} models, {} thread{}, kernels {}, pp{} / tg{}, {} round{} (models interleaved)\n\n",
+             rows.size(), threads, threads == 1 ? "" : "s", cpu_level_name(cpu_level()), a.n_prompt, a.n_gen, a.reps,
+             a.reps == 1 ? "" : "s");
   const std::string pp = fmt::format("pp{} t/s", a.n_prompt), tg = fmt::format("tg{} t/s", a.n_gen);
   fmt::print("{:<24} {:<8} {:>10} {:>9} {:>11} {:>11} {:>10} {:>10} {:>9} {:>10} {:>10} {:>10} {:>8}\n", "model", "arch",
              "file", "params", pp, tg, "TTFT", "peak RSS", "KV/token", "KV@4K", "KV@32K", "KV@128K", "max ctx");
@@ -143,8 +145,8 @@ Json to_json(const CompareArgs& a, int threads, const std::vector<ModelRow>& row
 void write_chart(const CompareArgs& a, int threads, const std::vector<ModelRow>& rows) {
   BarChart c;
   c.title = "edgelm compare";
-  c.subtitle = fmt::format("{} threads, {} kernels; prompt {} tokens, decode {} tokens; KV cache f16", threads,
-                           cpu_level_name(cpu_level()), a.n_prompt, a.n_gen);
+  c.subtitle = fmt::format("{} thread{}, {} kernels; prompt {} tokens, decode {} tokens; KV cache f16", threads,
+                           threads == 1 ? "" : "s", cpu_level_name(cpu_level()), a.n_prompt, a.n_gen);
   for (const ModelRow& r : rows) c.series.push_back(r.label);
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   auto panel = [&](std::string title, auto value, auto label) {
@@ -212,6 +214,11 @@ int run_compare(const CompareArgs& a) {
   } else {
     print_table(a, threads, rows);
   }
+  if (!a.json_file.empty()) {
+    std::ofstream out(a.json_file);
+    out << to_json(a, threads, rows).dump(2) << "\n";
+    if (!out) fail("{}: cannot write the JSON", a.json_file);
+  }
   if (!a.chart.empty()) {
     write_chart(a, threads, rows);
     std::fprintf(stderr, "compare: chart written to %s\n", a.chart.c_str());
@@ -237,6 +244,7 @@ Command add_compare_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads for every model [default: all cores]");
   sub->add_flag("--json", a->json, "Print one JSON object instead of the table");
+  sub->add_option("--json-file", a->json_file, "Also write the JSON object to this file");
   sub->add_option("--chart", a->chart, "Also write an SVG bar chart of throughput and memory to this file");
   return {sub, [a] { return run_compare(*a); }};
 }

@@ -140,8 +140,11 @@ TEST(CompareCommand, TableJsonAndChartForThreeArchitectures) {
   EXPECT_NE(text.find("llama-tiny"), std::string::npos);
   EXPECT_NE(text.find("decoding, tg2"), std::string::npos);
 
-  const Result t = run("compare" + models + " -p 8 -n 2 -t 2");
+  const std::string json_file = dir.file("compare.json");
+  const Result t = run("compare" + models + " -p 8 -n 2 -t 2 --json-file " + json_file);
   ASSERT_EQ(t.status, 0);
+  const auto saved = test::read_bytes(json_file);
+  EXPECT_EQ(nlohmann::json::parse(std::string(saved.begin(), saved.end()))["models"].size(), 3u);
   for (const char* column : {"pp8 t/s", "tg2 t/s", "TTFT", "peak RSS", "KV/token", "KV@128K", "max ctx", "openelm-tiny"}) {
     EXPECT_NE(t.out.find(column), std::string::npos) << column << " in\n" << t.out;
   }
