@@ -45,7 +45,7 @@ Result run(const std::string& args) {
 std::string vocab(const char* name) { return (test::shared_testdata() / "vocab" / name).string(); }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat", "bench"}) {
+  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat", "bench", "compare"}) {
     const Result r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
