@@ -33,6 +33,7 @@ struct ChatArgs {
   std::string template_path;
   bool think = false;
   uint32_t ctx = 4096;
+  bool ctx_given = false;  // else ctx is capped at the model's context length
   uint32_t ubatch = 512;
   int threads = 0;
   int n_predict = -1;
@@ -79,7 +80,7 @@ class ChatLoop {
         tm_(tm),
         conversation_(tm.chat_template, tm.render_options(a.think)),
         generator_(*tm.model, pool, a.ctx, a.ubatch, kv_cache_options(a.kv)),
-        sampler_(a.sampling, tm.model->config().n_vocab) {
+        sampler_(a.sampling, tm.model->n_vocab()) {
     conversation_.set_system(a.system);
   }
 
@@ -152,7 +153,10 @@ class ChatLoop {
     generator_.set_prompt(ids);
     ReplySettings settings;
     settings.stops = a_.stops;
-    settings.max_tokens = a_.n_predict;
+    // -1: until the model ends its turn; at most one context's worth when the cache evicts
+    // (the context no longer stops a model that never does).
+    settings.max_tokens = a_.n_predict >= 0 || !generator_.cache().evicts() ? a_.n_predict
+                                                                            : static_cast<int>(generator_.n_ctx());
     settings.show_thoughts = a_.think;
     const StreamedReply streamed = stream_reply(generator_, sampler_, tm_.tokenizer, settings);
     const GenerateResult& result = streamed.result;
@@ -179,12 +183,11 @@ class ChatLoop {
   Sampler sampler_;
 };
 
-int run_chat(const ChatArgs& a) {
+int run_chat(ChatArgs a) {
   a.sampling.validate();
   if (a.ubatch == 0) fail("--ubatch must be positive");
   TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
-  const uint32_t max_ctx = tm.model->config().context_length;
-  if (a.ctx == 0 || a.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, max_ctx);
+  a.ctx = context_size(a.ctx, a.ctx_given, *tm.model);
   ThreadPool pool(resolve_threads(a.threads));
   ChatLoop loop(a, tm, pool);
   return loop.run();
@@ -204,19 +207,23 @@ Command add_chat_command(CLI::App& app) {
   sub->add_flag("--think", a->think,
                 "Let the model reason first (Gemma 4 thinking mode); its thoughts are shown dimmed, apart from "
                 "the answer");
-  sub->add_option("-n,--n-predict", a->n_predict, "Most tokens per answer (-1: until the model ends its turn)")
+  sub->add_option("-n,--n-predict", a->n_predict,
+                  "Most tokens per answer (-1: until the model ends its turn, at most --ctx tokens)")
       ->capture_default_str();
   sub->add_option("--stop", a->stops, "Stop an answer at this text (repeatable)");
   add_sampling_options(sub, a->sampling);
   sub->add_option("-c,--ctx", a->ctx,
                   "Context size in tokens (when it is full the KV policy compresses the history; with "
-                  "--kv-policy none the oldest turns are dropped)")
-      ->capture_default_str();
+                  "--kv-policy none the oldest turns are dropped) [default: 4096, or the model's context length if "
+                  "smaller]");
   add_kv_options(sub, a->kv);
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");
-  return {sub, [a] { return run_chat(*a); }};
+  return {sub, [a, sub] {
+            a->ctx_given = sub->count("--ctx") > 0;
+            return run_chat(*a);
+          }};
 }
 
 }  // namespace edgelm::cli

@@ -16,11 +16,12 @@
 #include "cli/commands.h"
 #include "cli/kv_options.h"
 #include "cli/memory_report.h"
+#include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"
 #include "kernels/cpu_features.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
@@ -42,6 +43,7 @@ struct RunArgs {
   std::vector<std::string> stops;
   int n_predict = 32;
   bool n_given = false;
+  bool ctx_given = false;
   SamplingParams sampling;
   bool temp_given = false;
   bool ids = false;
@@ -102,7 +104,7 @@ std::vector<std::pair<int32_t, float>> top_probs(std::span<const float> logits, 
 
 // The prompt's last token, stage by stage, as JSON: compare it with the reference
 // implementation's trace to find the first layer where two engines part.
-void write_trace(const std::string& path, const Gemma4Trace& t) {
+void write_trace(const std::string& path, const ModelTrace& t) {
   std::ofstream f(path);
   if (!f) fail("{}: cannot create", path);
   auto vec = [](const std::vector<float>& v) {
@@ -148,6 +150,7 @@ int run_text_mode(const RunArgs& a) {
   o.ignore_eos = a.ignore_eos;
   o.sampling = a.sampling;
   o.ctx = a.ctx;
+  o.ctx_given = a.ctx_given;
   o.ubatch = a.ubatch;
   o.threads = a.threads;
   o.kv = kv_cache_options(a.kv);
@@ -173,15 +176,12 @@ int run(const RunArgs& a) {
   // token for token with llama.cpp's greedy decoding.
   if (!a.temp_given) sampling.temperature = 0.0f;
   sampling.validate();
-  const auto model = Gemma4Model::open(a.model);
-  const Gemma4Config& c = model->config();
-  if (a.ctx == 0 || a.ctx > c.context_length) {
-    fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, c.context_length);
-  }
+  const auto model = open_model_for_generation(a.model, false);
+  const uint32_t ctx = context_size(a.ctx, a.ctx_given, *model);
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
-  Generator generator(*model, pool, a.ctx, a.ubatch, kv_cache_options(a.kv));
-  Sampler sampler(sampling, c.n_vocab);
+  Generator generator(*model, pool, ctx, a.ubatch, kv_cache_options(a.kv));
+  Sampler sampler(sampling, model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
 
@@ -193,7 +193,7 @@ int run(const RunArgs& a) {
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  Gemma4Trace trace;
+  ModelTrace trace;
   generator.set_prompt(prompt, a.trace_out.empty() ? nullptr : &trace);
   const auto t1 = clock::now();
   if (!a.trace_out.empty()) write_trace(a.trace_out, trace);
@@ -210,7 +210,7 @@ int run(const RunArgs& a) {
     generated = result.tokens;
     if (result.finish == FinishReason::context_full) {
       std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx or an evicting --kv-policy)\n",
-                   a.ctx);
+                   ctx);
     }
     // The terminating end-of-sequence token gets its line too (no callback for it).
     if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
@@ -283,7 +283,7 @@ Command add_run_command(CLI::App& app) {
       fmt::format("Sampling temperature; 0 or less is greedy (argmax) [default: greedy with --prompt-ids, else {}]",
                   SamplingParams{}.temperature));
   sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (what --prompt-ids mode prints)");
-  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens")->capture_default_str();
+  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens [default: 4096, or the model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("--ignore-eos", a->ignore_eos, "Keep generating after the end-of-sequence token");
@@ -304,6 +304,7 @@ Command add_run_command(CLI::App& app) {
   return {sub, [a, sub] {
             a->temp_given = sub->count("--temp") > 0;
             a->n_given = sub->count("--n-predict") > 0;
+            a->ctx_given = sub->count("--ctx") > 0;
             return run(*a);
           }};
 }

@@ -1,6 +1,10 @@
-// edgelm synth: write a synthetic Gemma 4 GGUF (random weights, real vocabulary).
+// edgelm synth: write a synthetic GGUF of a preset (Gemma 4, Llama 3.2, OpenELM): random
+// weights, real vocabulary.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +13,9 @@
 
 #include "cli/commands.h"
 #include "cli/paths.h"
+#include "cli/text_file.h"
 #include "quant/tensor_type.h"
+#include "synth/synth_decoder.h"
 #include "synth/synth_gemma4.h"
 #include "util/error.h"
 
@@ -20,6 +26,7 @@ struct SynthArgs {
   std::string preset = "tiny";
   std::string quant = "f32";
   std::string vocab;
+  std::string chat_template;
   uint64_t seed = 42;
   std::string out;
   int threads = 0;
@@ -31,10 +38,12 @@ Command add_synth_command(CLI::App& app) {
   auto args = std::make_shared<SynthArgs>();
   CLI::App* sub = app.add_subcommand(
       "synth",
-      "Write a synthetic Gemma 4 GGUF: the tensor names, shapes, metadata and type mix of a real "
-      "converted model, filled with seeded random weights, with a real vocabulary. Used for tests and "
+      "Write a synthetic GGUF (Gemma 4, Llama 3.2 or OpenELM): the tensor names, shapes, metadata and type mix "
+      "of a real converted model, filled with seeded random weights, with a real vocabulary. Used for tests and "
       "benchmarks (no trained weights are needed).");
-  sub->add_option("--preset", args->preset, "Model shape: tiny (all features, small dims), e2b, e4b")
+  sub->add_option("--preset", args->preset,
+                  "Model shape: Gemma 4 tiny (all features, small dims), e2b, e4b; llama-tiny, llama3.2-3b; "
+                  "openelm-tiny, openelm-3b")
       ->capture_default_str();
   sub->add_option("--quant", args->quant,
                   "Weight type: " + quantizable_type_names() +
@@ -42,7 +51,11 @@ Command add_synth_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--vocab", args->vocab,
                   "GGUF whose tokenizer.* metadata (vocabulary, merges, chat template) is copied "
-                  "[default: the Gemma 4 vocab in ../shared/testdata/vocab]");
+                  "[default: the preset's real vocabulary in ../shared/testdata/vocab: Gemma 4, Llama 3 "
+                  "(llama-bpe) or Llama 2 SentencePiece (llama-spm, OpenELM)]");
+  sub->add_option("--chat-template", args->chat_template,
+                  "Jinja chat template for chat presets whose vocabulary has none [default: Llama 3.2 Instruct's, "
+                  "../shared/testdata/templates]");
   sub->add_option("--seed", args->seed, "Random seed (same seed, same file)")->capture_default_str();
   sub->add_option("-o,--output", args->out, "Output GGUF path")->required();
   sub->add_option("-t,--threads", args->threads, "Threads [default: all cores]");
@@ -56,7 +69,26 @@ Command add_synth_command(CLI::App& app) {
     SynthOptions o;
     o.preset = args->preset;
     o.quant = *quant;
-    o.vocab_path = args->vocab.empty() ? default_vocab_path("ggml-vocab-gemma-4.gguf") : args->vocab;
+    const bool decoder = is_decoder_preset(o.preset);
+    std::vector<std::string> presets = gemma4_preset_names();
+    for (const std::string& name : decoder_preset_names()) presets.push_back(name);
+    if (std::find(presets.begin(), presets.end(), o.preset) == presets.end()) {
+      fail("unknown preset '{}' (available: {})", printable(o.preset), fmt::join(presets, ", "));
+    }
+    std::string vocab_file = "ggml-vocab-gemma-4.gguf";
+    if (decoder) {
+      const DecoderPreset preset = decoder_preset(o.preset);
+      vocab_file = preset.vocab_file;
+      if (preset.chat) {
+        const std::string path = args->chat_template.empty()
+                                     ? default_template_path("meta-llama-Llama-3.2-3B-Instruct.jinja", "--chat-template")
+                                     : args->chat_template;
+        std::optional<std::string> text = read_whole_file(path);
+        if (!text) fail("{}: cannot read the chat template", path);
+        o.chat_template = std::move(*text);
+      }
+    }
+    o.vocab_path = args->vocab.empty() ? default_vocab_path(vocab_file) : args->vocab;
     o.seed = args->seed;
     for (const std::string& spec : args->tensor_types) {
       const size_t eq = spec.rfind('=');
@@ -79,11 +111,12 @@ Command add_synth_command(CLI::App& app) {
                    static_cast<double>(total) / (1 << 30), secs, tty ? "" : "\n");
       std::fflush(stderr);
     };
-    const SynthReport r = synth_gemma4(o);
+    const SynthReport r = decoder ? synth_decoder(o) : synth_gemma4(o);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (tty) std::fprintf(stderr, "\n");
-    std::fprintf(stderr, "wrote %s: gemma4 %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
-                 o.out_path.c_str(), o.preset.c_str(), type_name(o.quant),
+    std::fprintf(stderr, "wrote %s: %s %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
+                 o.out_path.c_str(), decoder ? decoder_preset(o.preset).config.arch.c_str() : "gemma4",
+                 o.preset.c_str(), type_name(o.quant),
                  static_cast<unsigned long long>(r.n_tensors), r.n_vocab,
                  static_cast<double>(r.file_bytes) / (1 << 30), secs, o.threads);
     return 0;

@@ -22,31 +22,41 @@ int run_text(const TextRunOptions& o) {
   if (o.ubatch == 0) fail("--ubatch must be positive");
   if (o.n_predict < -1) fail("-n must be -1 (until the end of the answer) or more");
   if (o.raw && (!o.system.empty() || o.think)) fail("--raw sends the text as it is: it cannot take --system or --think");
-  TextModel tm = open_text_model(o.model, o.template_path, /*need_template=*/!o.raw);
-  const uint32_t max_ctx = tm.model->config().context_length;
-  if (o.ctx == 0 || o.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", o.ctx, max_ctx);
+  TextModel tm = open_text_model(o.model, o.template_path, /*need_template=*/false);
+  // A base model (OpenELM) has no chat template: its prompt is completed as plain text.
+  const bool raw = o.raw || tm.chat_template.empty();
+  if (raw && !o.raw) {
+    if (!o.system.empty() || o.think) {
+      fail("{}: no chat template (a base model): --system and --think need one (--template FILE)", o.model);
+    }
+    std::fprintf(stderr, "note: %s has no chat template (a base model): completing the prompt as plain text\n",
+                 o.model.c_str());
+  }
+  const uint32_t ctx = context_size(o.ctx, o.ctx_given, *tm.model);
 
   std::string prompt_text = o.prompt;
-  if (!o.raw) {
+  if (!raw) {
     Conversation conversation(tm.chat_template, tm.render_options(o.think));
     conversation.set_system(o.system);
     conversation.add_user(o.prompt);
     prompt_text = conversation.render_for_reply();
   }
-  const std::vector<int32_t> prompt = o.raw ? tm.tokenizer.encode(prompt_text, true, true) : tm.encode_prompt(prompt_text);
+  const std::vector<int32_t> prompt = raw ? tm.tokenizer.encode(prompt_text, true, true) : tm.encode_prompt(prompt_text);
   if (prompt.empty()) fail("the prompt is empty");
 
   const int threads = resolve_threads(o.threads);
   ThreadPool pool(threads);
-  Generator generator(*tm.model, pool, o.ctx, o.ubatch, o.kv);
-  Sampler sampler(o.sampling, tm.model->config().n_vocab);
+  Generator generator(*tm.model, pool, ctx, o.ubatch, o.kv);
+  Sampler sampler(o.sampling, tm.model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);
   generator.set_prompt(prompt);
 
   InterruptScope interrupts;
   ReplySettings settings;
   settings.stops = o.stops;
-  settings.max_tokens = o.n_predict;
+  // Until the end of the answer; with an evicting cache the context no longer stops a
+  // model that never ends its turn, so at most one context's worth.
+  settings.max_tokens = o.n_predict >= 0 || !generator.cache().evicts() ? o.n_predict : static_cast<int>(ctx);
   settings.ignore_eog = o.ignore_eos;
   settings.show_thoughts = o.think;
   settings.thoughts_to_stderr = true;
@@ -56,7 +66,7 @@ int run_text(const TextRunOptions& o) {
 
   const GenerationStats& s = generator.stats();
   std::string why;
-  if (result.finish == FinishReason::context_full) why = fmt::format("; stopped: the context of {} tokens is full", o.ctx);
+  if (result.finish == FinishReason::context_full) why = fmt::format("; stopped: the context of {} tokens is full", ctx);
   if (result.finish == FinishReason::cancelled) why = "; stopped by Ctrl-C";
   const std::string seed = o.sampling.temperature > 0.0f ? fmt::format("; seed {}", sampler.seed()) : "";
   std::fprintf(stderr, "prompt: %u tokens in %.2f s (%.1f t/s); generated %u tokens, decode %.2f t/s; %d threads%s%s\n",

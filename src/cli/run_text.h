@@ -21,6 +21,7 @@ struct TextRunOptions {
   bool ignore_eos = false;
   SamplingParams sampling;
   uint32_t ctx = 4096;
+  bool ctx_given = false;  // else ctx is capped at the model's context length
   uint32_t ubatch = 512;
   int threads = 0;
   KvCacheOptions kv;

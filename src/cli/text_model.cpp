@@ -27,8 +27,12 @@ TextModel open_text_model(const std::string& path, const std::string& template_p
     std::optional<std::string> text = read_whole_file(template_path);
     if (!text) fail("{}: cannot open the chat template", template_path);
     tmpl = std::move(*text);
-  } else if (need_template) {
+  } else if (model->file().has("tokenizer.chat_template")) {
     tmpl = chat_template_from_gguf(model->file());
+  } else if (need_template) {
+    fail("{}: no chat template (tokenizer.chat_template): a base model; pass a template with --template, or "
+         "complete plain text with `edgelm run -p`",
+         path);
   }
   SpecialTokenText special = special_token_text(model->file());
   return TextModel{std::move(model), std::move(tokenizer), std::move(tmpl), std::move(special)};

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "chat/chat_template.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace edgelm::cli {
 
 struct TextModel {
-  std::unique_ptr<Gemma4Model> model;
+  std::unique_ptr<Model> model;
   Tokenizer tokenizer;
   std::string chat_template;   // the GGUF's, or the --template file's
   SpecialTokenText special;    // BOS/EOS text for the template
@@ -23,8 +23,8 @@ struct TextModel {
   std::vector<int32_t> encode_prompt(const std::string& text) const;
 };
 
-// `template_path` empty: the GGUF's tokenizer.chat_template (an error only when a
-// template is needed and the file has none: `need_template`).
+// `template_path` empty: the GGUF's tokenizer.chat_template, if it has one (an error
+// when the file has none and `need_template`; else chat_template stays empty).
 TextModel open_text_model(const std::string& path, const std::string& template_path, bool need_template);
 
 }  // namespace edgelm::cli

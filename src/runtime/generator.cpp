@@ -17,10 +17,9 @@ double ms_since(Clock::time_point start) {
 
 double per_second(uint32_t n, double ms) { return ms > 0.0 ? n * 1000.0 / ms : 0.0; }
 
-KvCache checked_cache(const Gemma4Model& model, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv) {
-  if (n_ctx == 0 || n_ctx > model.config().context_length) {
-    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx,
-         model.config().context_length);
+KvCache checked_cache(const Model& model, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv) {
+  if (n_ctx == 0 || n_ctx > model.context_length()) {
+    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx, model.context_length());
   }
   if (n_ubatch == 0) fail("the micro-batch size must be positive");
   KvCache cache = model.new_cache(n_ctx, n_ubatch);
@@ -44,15 +43,14 @@ std::string_view finish_reason_name(FinishReason reason) {
 double GenerationStats::prompt_tokens_per_s() const { return per_second(prompt_tokens_evaluated, prompt_ms); }
 double GenerationStats::decode_tokens_per_s() const { return per_second(decoded_tokens, generation_ms); }
 
-Generator::Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch,
-                     const KvCacheOptions& kv)
-    : model_(model), pool_(pool), cache_(checked_cache(model, n_ctx, n_ubatch, kv)), logits_(model.config().n_vocab) {
+Generator::Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv)
+    : model_(model), pool_(pool), cache_(checked_cache(model, n_ctx, n_ubatch, kv)), logits_(model.n_vocab()) {
   // An evicting policy keeps room for at most max_ubatch() new cells at a time: longer
   // prompts are evaluated in micro-batches that fit.
   n_ubatch_ = std::min(n_ubatch, cache_.max_ubatch());
 }
 
-void Generator::evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace) {
+void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
   try {
     model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace);
   } catch (...) {
@@ -64,7 +62,7 @@ void Generator::evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace) {
   }
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace) {
+void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) {
   if (tokens.empty()) fail("the prompt is empty");
   if (tokens.size() > cache_.n_ctx() && !cache_.evicts()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());

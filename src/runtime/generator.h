@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/kv_cache.h"
 #include "sample/sampler.h"
 
@@ -58,8 +58,7 @@ class Generator {
   // is 0 or beyond the model's context length, or n_ubatch is 0. `kv`: the cache's
   // storage types and what happens when the context is full (by default generation
   // stops there; an evicting policy lets the sequence run on past it, see kv_policy.h).
-  Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch,
-            const KvCacheOptions& kv = {});
+  Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv = {});
 
   // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
   // with the tokens in the cache. At least the last token is evaluated (its logits
@@ -68,7 +67,7 @@ class Generator {
   // Throws edgelm::Error for an empty prompt, or one longer than the context unless the
   // cache's policy evicts (the prompt is then compressed as it is evaluated).
   // With `trace`, records the last token's intermediate values.
-  void set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
   // Samples tokens until one of the FinishReasons. The tokens are appended to the
   // sequence (prompt + generated never exceeds the context unless the cache's policy
@@ -86,9 +85,9 @@ class Generator {
   const GenerationStats& stats() const { return stats_; }
 
  private:
-  void evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void evaluate(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
-  const Gemma4Model& model_;
+  const Model& model_;
   ThreadPool& pool_;
   uint32_t n_ubatch_;
   KvCache cache_;

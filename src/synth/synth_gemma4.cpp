@@ -1,15 +1,10 @@
 #include "synth/synth_gemma4.h"
 
 #include <cmath>
-#include <cstring>
-#include <regex>
 
 #include "gguf/gguf_reader.h"
-#include "gguf/gguf_writer.h"
-#include "quant/quantize.h"
-#include "synth/rng.h"
+#include "synth/synth_writer.h"
 #include "util/error.h"
-#include "util/parallel.h"
 
 namespace edgelm {
 
@@ -97,99 +92,19 @@ Gemma4Preset gemma4_preset(const std::string& name) {
 }
 
 // ---------------------------------------------------------------------------------
-// Tensor types
-// ---------------------------------------------------------------------------------
-
-namespace {
-
-bool is_4bit(TensorType t) { return t == TensorType::Q4_0 || t == TensorType::Q4_K || t == TensorType::IQ4_NL; }
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Q4_K_M gives more bits to the first and last eighth of the layers and every third
-// layer in between (llama.cpp's "use_more_bits" rule).
-bool use_more_bits(int layer, uint32_t n_layers) {
-  const int n = static_cast<int>(n_layers);
-  return layer < n / 8 || layer >= 7 * n / 8 || (layer - n / 8) % 3 == 2;
-}
-
-}  // namespace
-
-TensorType gemma4_weight_type(TensorType requested, const std::string& name, int layer, uint32_t n_layers,
-                              int64_t row_length) {
-  TensorType t = requested;
-  const bool embedding = name == "token_embd.weight" || name == "per_layer_token_embd.weight";
-  if (embedding && is_4bit(requested)) t = TensorType::Q6_K;
-  if (requested == TensorType::Q4_K && layer >= 0 && use_more_bits(layer, n_layers) &&
-      (ends_with(name, "attn_v.weight") || ends_with(name, "ffn_down.weight"))) {
-    t = TensorType::Q6_K;
-  }
-  for (TensorType candidate : {t, TensorType::Q8_0, TensorType::F16}) {
-    if (row_length % type_traits(candidate).block_size == 0) return candidate;
-  }
-  return TensorType::F32;
-}
-
-uint32_t llama_file_type(TensorType requested) {
-  switch (requested) {
-    case TensorType::F32: return 0;
-    case TensorType::F16: return 1;
-    case TensorType::Q4_0: return 2;
-    case TensorType::Q8_0: return 7;
-    case TensorType::Q4_K: return 15;  // Q4_K_M
-    case TensorType::Q5_K: return 17;  // Q5_K_M
-    case TensorType::Q6_K: return 18;
-    case TensorType::IQ4_NL: return 25;
-    case TensorType::BF16: return 32;
-    default: fail("no llama.cpp file type for '{}'", type_name(requested));
-  }
-}
-
-// ---------------------------------------------------------------------------------
 // The tensor plan: names, shapes and how to fill each tensor
 // ---------------------------------------------------------------------------------
 
 namespace {
 
-enum class Fill {
-  kUniform,    // U(-a, a) with a = std * sqrt(3)
-  kNorm,       // norm weight: `std` * (1 + U(-0.1, 0.1))
-  kRopeFreqs,  // 1 for the first quarter of pairs, 1e30 (no rotation) for the rest
-  kScalar,     // one value in [0.6, 1.0)
-};
-
-struct PlannedTensor {
-  std::string name;
-  std::vector<int64_t> dims;  // ggml order
-  TensorType type;
-  Fill fill;
-  float std;                  // spread of the values (meaning depends on fill)
-};
-
-std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType quant,
-                                        const std::vector<std::pair<std::regex, TensorType>>& overrides) {
+std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, const SynthOptions& o) {
   const Gemma4Config& c = preset.config;
-  std::vector<PlannedTensor> out;
+  TensorPlan plan(o, c.n_layers);
   const int64_t d = c.d_model, V = c.n_vocab, P = c.per_layer_dim, L = c.n_layers;
   auto weight = [&](std::string name, std::vector<int64_t> dims, int layer, float std) {
-    TensorType requested = quant;
-    bool overridden = false;
-    for (const auto& [pattern, type] : overrides) {
-      if (std::regex_search(name, pattern)) {
-        requested = type;
-        overridden = true;
-        break;
-      }
-    }
-    const TensorType t = overridden ? gemma4_weight_type(requested, "", -1, c.n_layers, dims[0])
-                                    : gemma4_weight_type(quant, name, layer, c.n_layers, dims[0]);
-    out.push_back({std::move(name), std::move(dims), t, Fill::kUniform, std});
+    plan.weight(std::move(name), std::move(dims), layer, std);
   };
-  auto norm = [&](std::string name, int64_t n, float scale = 1.0f) {
-    out.push_back({std::move(name), {n}, TensorType::F32, Fill::kNorm, scale});
-  };
+  auto norm = [&](std::string name, int64_t n, float scale = 1.0f) { plan.norm(std::move(name), n, scale); };
   const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
 
   // Token embeddings: rows scaled by sqrt(d) at run time; std 2/sqrt(d) gives the
@@ -201,7 +116,11 @@ std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType q
     norm("per_layer_proj_norm.weight", P);
   }
   norm("output_norm.weight", d);
-  out.push_back({"rope_freqs.weight", {c.head_dim_full / 2}, TensorType::F32, Fill::kRopeFreqs, 0.0f});
+  // Proportional RoPE on full layers: the first quarter of the pairs rotates, the
+  // rest gets a factor of 1e30 (no rotation).
+  std::vector<float> rope_freqs(c.head_dim_full / 2);
+  for (size_t i = 0; i < rope_freqs.size(); ++i) rope_freqs[i] = i < rope_freqs.size() / 4 ? 1.0f : 1e30f;
+  plan.values("rope_freqs.weight", std::move(rope_freqs));
 
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
@@ -230,30 +149,9 @@ std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType q
       weight(b + "proj.weight", {P, d}, li, 1.0f / std::sqrt(static_cast<float>(P)));
       norm(b + "post_norm.weight", d);
     }
-    out.push_back({b + "layer_output_scale.weight", {1}, TensorType::F32, Fill::kScalar, 0.0f});
+    plan.scalar(b + "layer_output_scale.weight");
   }
-  return out;
-}
-
-// Fills `rows` rows of a tensor starting at `first_row` as f32.
-void fill_rows(const PlannedTensor& t, uint64_t stream, int64_t first_row, int64_t rows, float* out) {
-  const int64_t n = t.dims[0];
-  switch (t.fill) {
-    case Fill::kUniform:
-      fill_uniform(stream, static_cast<uint64_t>(first_row * n), out, static_cast<uint64_t>(rows * n),
-                   t.std * std::sqrt(3.0f));
-      return;
-    case Fill::kNorm:
-      fill_uniform(stream, 0, out, static_cast<uint64_t>(n), 0.1f);
-      for (int64_t i = 0; i < n; ++i) out[i] = t.std * (1.0f + out[i]);
-      return;
-    case Fill::kRopeFreqs:
-      for (int64_t i = 0; i < n; ++i) out[i] = i < n / 4 ? 1.0f : 1e30f;
-      return;
-    case Fill::kScalar:
-      out[0] = 0.6f + 0.4f * uniform01(stream, 0);
-      return;
-  }
+  return plan.tensors();
 }
 
 }  // namespace
@@ -268,83 +166,14 @@ SynthReport synth_gemma4(const SynthOptions& o) {
   }
   Gemma4Preset preset = gemma4_preset(o.preset);
   Gemma4Config& config = preset.config;
-
   const GgufFile vocab = GgufFile::open(o.vocab_path);
-  if (!vocab.has("tokenizer.ggml.tokens")) fail("{}: no tokenizer.ggml.tokens: not a vocabulary file", vocab.name());
-  const size_t n_tokens = vocab.get_string_array("tokenizer.ggml.tokens").size();
-  if (n_tokens == 0 || n_tokens > (1u << 24)) fail("{}: vocabulary has {} tokens", vocab.name(), n_tokens);
-  config.n_vocab = static_cast<uint32_t>(n_tokens);
+  config.n_vocab = synth_vocab_size(vocab);
   config.validate("preset " + o.preset);
-
-  std::vector<std::pair<std::regex, TensorType>> overrides;
-  for (const auto& [pattern, type] : o.tensor_types) {
-    if (!type_traits(type).can_quantize) fail("cannot write tensors of type '{}'", type_name(type));
-    try {
-      overrides.emplace_back(std::regex(pattern), type);
-    } catch (const std::regex_error& e) {
-      fail("--tensor-type: bad pattern '{}': {}", printable(pattern), e.what());
-    }
-  }
-  const std::vector<PlannedTensor> plan = plan_tensors(preset, o.quant, overrides);
-
-  GgufWriter w(o.out_path);
-  w.add_string("general.architecture", "gemma4");
-  w.add_string("general.name", "edgelm synthetic gemma4 " + o.preset);
-  w.add_string("general.description",
-               fmt::format("Random weights written by edgelm synth (preset {}, seed {}); not a trained model.",
-                           o.preset, o.seed));
-  w.add_u32("general.file_type", llama_file_type(o.quant));
-  w.add_u32("general.quantization_version", 2);
-  config.write_gguf(w);
-  for (const KeyValue& kv : vocab.metadata()) {
-    if (kv.key.starts_with("tokenizer.")) w.add_value(kv.key, kv.value);
-  }
-
-  uint64_t total = 0;
-  for (const auto& t : plan) {
-    w.add_tensor(t.name, t.type, t.dims);
-    uint64_t n = 1;
-    for (int64_t dim : t.dims) n *= static_cast<uint64_t>(dim);
-    total += n / type_traits(t.type).block_size * type_traits(t.type).type_size;
-  }
-  w.write_header();
-
-  // Rows are generated and quantized in chunks of ~1M values on all threads, then
-  // written in order: memory stays at a few chunks whatever the tensor size.
-  uint64_t done = 0;
-  const int threads = std::max(o.threads, 1);
-  for (const auto& t : plan) {
-    const uint64_t stream = stream_id(o.seed, t.name);
-    const int64_t n = t.dims[0];
-    int64_t rows = 1;
-    for (size_t k = 1; k < t.dims.size(); ++k) rows *= t.dims[k];
-    const uint64_t row_bytes_out = row_bytes(t.type, static_cast<uint64_t>(n));
-    const int64_t rows_per_chunk = std::max<int64_t>(1, (1 << 20) / n);
-    const int64_t n_chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
-    const int64_t wave = 4 * threads;  // chunks prepared per round
-    std::vector<std::vector<uint8_t>> buffers(static_cast<size_t>(wave));
-    for (int64_t c0 = 0; c0 < n_chunks; c0 += wave) {
-      const int64_t count = std::min(wave, n_chunks - c0);
-      parallel_for(static_cast<size_t>(count), threads, [&](size_t k) {
-        const int64_t first = (c0 + static_cast<int64_t>(k)) * rows_per_chunk;
-        const int64_t nr = std::min(rows_per_chunk, rows - first);
-        std::vector<float> f32(static_cast<size_t>(nr * n));
-        fill_rows(t, stream, first, nr, f32.data());
-        auto& buf = buffers[k];
-        buf.resize(static_cast<size_t>(nr) * row_bytes_out);
-        for (int64_t r = 0; r < nr; ++r) {
-          quantize_row(t.type, f32.data() + r * n, buf.data() + r * row_bytes_out, n);
-        }
-      });
-      for (int64_t k = 0; k < count; ++k) {
-        w.write_tensor_data(buffers[k].data(), buffers[k].size());
-        done += buffers[k].size();
-      }
-      if (o.progress) o.progress(done, total);
-    }
-  }
-  w.finish();
-  return {w.bytes_written(), plan.size(), config.n_vocab};
+  const std::vector<PlannedTensor> plan = plan_tensors(preset, o);
+  SynthFileInfo info;
+  info.arch = "gemma4";
+  info.write_hparams = [&](GgufWriter& w) { config.write_gguf(w); };
+  return write_synthetic_gguf(o, vocab, info, plan);
 }
 
 }  // namespace edgelm

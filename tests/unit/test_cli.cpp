@@ -297,7 +297,9 @@ TEST_F(CliRunText, FriendlyErrors) {
       {"run -m " + model() + " -p hi --prompt-ids 1", "error: give exactly one prompt"},
       {"run -m " + model() + " -p hi --raw --system x", "error: --raw sends the text as it is"},
       {"run -m " + model() + " --prompt-ids 2 --system x", "error: --system, --template, --raw, --think and --stop"},
-      {"run -m " + model() + " -p 'a long prompt that does not fit' -c 8", "error: the prompt has "},
+      {"run -m " + model() + " -p 'a long prompt that does not fit' -c 8 --kv-policy none", "error: the prompt has "},
+      {"run -m " + model() + " -p hi --kv-policy lru", "error: unknown KV cache policy 'lru'"},
+      {"run -m " + model() + " -p hi --kv-type q4_k", "error: unknown KV cache type 'q4_k'"},
       {"run -m " + model() + " -f /nonexistent/prompt.txt", "error: /nonexistent/prompt.txt: cannot open"},
       {"chat -m /nonexistent/model.gguf", "error: model file not found"},
   };

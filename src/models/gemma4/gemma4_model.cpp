@@ -1,4 +1,5 @@
 #include "models/gemma4/gemma4_model.h"
+#include "models/gemma4/gemma4_memory.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +8,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/packed_weights.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
 #include "runtime/thread_pool.h"
@@ -15,57 +17,39 @@
 
 namespace edgelm {
 
-std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) {
-  GgufFile file = GgufFile::open(path);
+std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) { return open(GgufFile::open(path)); }
+
+std::unique_ptr<Gemma4Model> Gemma4Model::open(GgufFile file) {
   Gemma4Config config = Gemma4Config::from_gguf(file);
   return std::unique_ptr<Gemma4Model>(new Gemma4Model(std::move(file), std::move(config)));
 }
 
 Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
-    : file_(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(file_, config_)) {}
+    : Model(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(this->file(), config_)) {}
 
-KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
-  std::vector<LayerKvSpec> specs(config_.n_layers);
-  for (uint32_t l = 0; l < config_.n_layers; ++l) {
-    if (!config_.owns_kv(l)) continue;
-    LayerKvSpec& s = specs[l];
-    s.owns = true;
-    s.n_kv_heads = config_.n_head_kv[l];
-    s.head_dim = config_.head_dim(l);
-    // A sliding layer needs the window behind the oldest token of a micro-batch plus
-    // the micro-batch itself, rounded up to 256 cells as llama.cpp sizes its SWA cache
-    // (the cell a position lands in decides the order attention sums in); never more
-    // than the context.
-    const uint32_t ring = (config_.sliding_window + n_ubatch + 255) / 256 * 256;
-    s.ring = config_.is_sliding[l];
-    s.max_positions = s.ring ? std::min(ring, n_ctx) : n_ctx;
-    s.window = s.ring ? config_.sliding_window : 0;
-  }
-  return KvCache(std::move(specs), n_ctx, n_ubatch);
-}
-
-void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-                       float* logits, Gemma4Trace* trace) const {
-  if (tokens.empty()) fail("no tokens to evaluate");
-  if (n_ubatch == 0 || n_ubatch > cache.max_ubatch()) {
-    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_ubatch());
-  }
-  cache.check_room(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
-      fail("token id {} at index {} is out of range (vocabulary has {} tokens)", tokens[i], i, config_.n_vocab);
+void Gemma4Model::pack_weights() {
+  // The output head may be the embedding table itself (tied): the lookups keep reading
+  // its rows from the mapping, which faults back in just the rows they touch.
+  pack_weight_matrix(weights_.output, true);
+  pack_weight_matrix(weights_.per_layer_model_proj, true);
+  for (Gemma4LayerWeights& lw : weights_.layers) {
+    for (WeightMatrix* m : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up,
+                            &lw.ffn_down, &lw.inp_gate, &lw.proj}) {
+      pack_weight_matrix(*m, true);
     }
   }
-  for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
-    const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
-    const bool last = start + n == tokens.size();
-    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
-                   last ? trace : nullptr);
-  }
 }
 
-void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
-                                 float* logits, Gemma4Trace* trace) const {
+KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
+  return KvCache(gemma4_kv_layout(config_, n_ctx, n_ubatch), n_ctx, n_ubatch);
+}
+
+uint64_t Gemma4Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
+  return gemma4_scratch_bytes(config_, cache, n_ubatch, threads);
+}
+
+void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+                          ModelTrace* trace) const {
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;

@@ -9,47 +9,38 @@
 #include "gguf/gguf_reader.h"
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4/gemma4_weights.h"
+#include "models/model.h"
 #include "runtime/kv_cache.h"
 
 namespace edgelm {
 
 class ThreadPool;
 
-// Intermediate values of the last token of an eval() call, for diagnosing a mismatch
-// layer by layer against the reference implementation (tests/reference).
-struct Gemma4Trace {
-  std::vector<float> embedding;                      // x after the sqrt(d) scale   [d]
-  std::vector<std::vector<float>> per_layer_input;   // ple[l]                      [L][P]
-  std::vector<std::vector<float>> layer_output;      // x after each layer          [L][d]
-  std::vector<float> final_norm;                     // rms(x, output_norm)         [d]
-};
+// The trace of a Gemma 4 forward pass (per_layer_input filled).
+using Gemma4Trace = ModelTrace;
 
-class Gemma4Model {
+class Gemma4Model final : public Model {
  public:
   // Maps and validates a gemma4 GGUF (hyper-parameters, every tensor's shape and type).
   static std::unique_ptr<Gemma4Model> open(const std::string& path);
+  static std::unique_ptr<Gemma4Model> open(GgufFile file);
 
   const Gemma4Config& config() const { return config_; }
-  const GgufFile& file() const { return file_; }
   const Gemma4Weights& weights() const { return weights_; }
 
-  // An empty cache for one sequence of up to n_ctx tokens processed in micro-batches
-  // of at most n_ubatch tokens.
-  KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const;
-
-  // Appends `tokens` at positions cache.n_past() onward, in micro-batches of at most
-  // n_ubatch, and writes the last token's logits (n_vocab floats) to `logits`.
-  // Throws edgelm::Error when the context would overflow or a token id is out of range.
-  // With `trace`, also records the last token's intermediate values.
-  void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-            float* logits, Gemma4Trace* trace = nullptr) const;
+  std::string_view architecture() const override { return "gemma4"; }
+  uint32_t n_vocab() const override { return config_.n_vocab; }
+  uint32_t n_layers() const override { return config_.n_layers; }
+  uint32_t context_length() const override { return config_.context_length; }
+  KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const override;
+  uint64_t scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const override;
+  void pack_weights() override;
 
  private:
   Gemma4Model(GgufFile file, Gemma4Config config);
-  void forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
-                      Gemma4Trace* trace) const;
+  void forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+               ModelTrace* trace) const override;
 
-  GgufFile file_;
   Gemma4Config config_;
   Gemma4Weights weights_;
 };
