@@ -96,9 +96,13 @@ void ThroughputBenchOptions::validate(uint32_t model_context_length) const {
     fail("--ctx {} is out of range (1..{}, the model's context length)", n_ctx, model_context_length);
   }
   if (positions_needed() > n_ctx && kv.policy.policy == KvPolicy::none) {
-    fail("--ctx {} is too small: the tests need {} positions (-d {} context tokens, then -p {} prompt tokens or a "
-         "one-token prompt + -n {} generated)",
-         n_ctx, positions_needed(), depth, n_prompt, n_gen);
+    if (depth > 0) {
+      fail("--ctx {} is too small: the tests need {} positions (-d {} context tokens, then -p {} prompt tokens or -n "
+           "{} generated)",
+           n_ctx, positions_needed(), depth, n_prompt, n_gen);
+    }
+    fail("--ctx {} is too small: -p {} needs {} positions, -n {} needs {} (a one-token prompt + {} generated)", n_ctx,
+         n_prompt, n_prompt, n_gen, n_gen > 0 ? 1 + n_gen : 0, n_gen);
   }
 }
 
