@@ -187,6 +187,7 @@ void print_json(const BenchReport& r) {
   j["kv_type_v"] = type_name(o.kv.v_type);
   j["kv_policy"] = std::string(kv_policy_name(o.kv.policy.policy));
   j["depth_ms"] = r.times.depth_ms;
+  j["synthetic_depth"] = o.synthetic_depth;
   put_summary(j, "pp_tps", r.pp, r.has_pp());
   put_summary(j, "tg_tps", r.tg, r.has_tg());
   put_summary(j, "ttft_ms", r.ttft, r.has_pp());
@@ -230,8 +231,8 @@ void print_table(const BenchReport& r) {
   }
   if (!r.times.depth_ms.empty()) {
     const SampleSummary d = summarize(r.times.depth_ms);
-    fmt::print("prefill   {:.1f} s for the {} context tokens ({:.1f} t/s)\n", d.median / 1000.0, o.depth,
-               1000.0 * o.depth / d.median);
+    fmt::print("{}   {:.1f} s for the {} context tokens ({:.1f} t/s)\n", o.synthetic_depth ? "fill   " : "prefill",
+               d.median / 1000.0, o.depth, 1000.0 * o.depth / d.median);
   }
   fmt::print("peak RSS  {} (KV cache {})\n", human_bytes(r.peak_rss), human_bytes(r.times.kv_cache_bytes));
   fmt::print("weights   {} read per decoded token\n", human_bytes(r.weights_per_token));
@@ -283,6 +284,9 @@ Command add_bench_command(CLI::App& app) {
                   "Fill the cache with this many context tokens before each test (timed apart) and measure at "
                   "that depth (llama-bench's -d)")
       ->capture_default_str();
+  sub->add_flag("--synthetic-depth", a->bench.synthetic_depth,
+                "Fill the depth with random K/V rows instead of running the model: the attention cost of decoding "
+                "at that depth, without an hours-long prefill (the prefill time printed is then the fill's)");
   a->kv.policy = "none";  // a benchmark measures a full context unless told otherwise
   add_kv_options(sub, a->kv);
   sub->add_flag("--json", a->json,

@@ -40,7 +40,7 @@ class Bench {
 
   double generate(uint32_t n_gen) {
     start();
-    if (context_.empty()) {
+    if (context_.empty() || o_.synthetic_depth) {
       const int32_t first = prompt_.empty() ? 0 : prompt_.front();
       model_.eval(cache_, std::span(&first, 1), n_ubatch_, pool_, logits_.data());
     }
@@ -67,8 +67,36 @@ class Bench {
     cache_.truncate(0);
     if (context_.empty()) return;
     const auto t0 = Clock::now();
-    model_.eval(cache_, context_, n_ubatch_, pool_, logits_.data());
+    if (o_.synthetic_depth) fill_synthetic(static_cast<uint32_t>(context_.size()));
+    else model_.eval(cache_, context_, n_ubatch_, pool_, logits_.data());
     depth_ms_.push_back(ms_since(t0));
+  }
+  // Random unit-RMS K/V rows at the depth's positions, stored without running the model:
+  // attention's cost depends on how many cells there are, not on what they hold.
+  void fill_synthetic(uint32_t n) {
+    std::vector<float> k, v;
+    for (uint32_t done = 0; done < n;) {
+      const uint32_t step = std::min(n - done, cache_.max_ubatch());
+      cache_.begin_ubatch(step);
+      for (uint32_t l = 0; l < cache_.n_layers(); ++l) {
+        const LayerKvSpec& s = cache_.spec(l);
+        if (!s.owns) continue;
+        k.resize(s.head_dim);
+        v.resize(s.head_dim);
+        for (uint32_t t = 0; t < step; ++t) {
+          for (uint32_t h = 0; h < s.n_kv_heads; ++h) {
+            const uint64_t key = mix64((uint64_t{l} << 48) ^ (uint64_t{done + t} << 8) ^ h);
+            for (uint32_t e = 0; e < s.head_dim; ++e) {
+              k[e] = static_cast<float>(mix64(key + 2 * e) % 2001) / 577.0f - 1.733f;  // uniform, unit RMS
+              v[e] = static_cast<float>(mix64(key + 2 * e + 1) % 2001) / 577.0f - 1.733f;
+            }
+            cache_.store(l, t, h, k.data(), v.data());
+          }
+        }
+      }
+      cache_.end_ubatch();
+      done += step;
+    }
   }
 
   const Model& model_;

@@ -32,6 +32,8 @@ struct ThroughputBenchOptions {
   bool warmup = true;       // one untimed pp and a short tg first (page faults, allocations)
   uint64_t seed = 42;       // of the prompt's token ids
   uint32_t depth = 0;       // context tokens evaluated before each test
+  bool synthetic_depth = false;  // store random K/V rows for the depth instead of running
+                                 // the model (decode cost at depths whose prefill takes hours)
   KvCacheOptions kv;        // KV cache types and policy
 
   // Context positions the tests need: the prompt, or the one-token tg prompt and the
