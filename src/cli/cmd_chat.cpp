@@ -153,7 +153,10 @@ class ChatLoop {
     generator_.set_prompt(ids);
     ReplySettings settings;
     settings.stops = a_.stops;
-    settings.max_tokens = a_.n_predict;
+    // -1: until the model ends its turn; at most one context's worth when the cache evicts
+    // (the context no longer stops a model that never does).
+    settings.max_tokens = a_.n_predict >= 0 || !generator_.cache().evicts() ? a_.n_predict
+                                                                            : static_cast<int>(generator_.n_ctx());
     settings.show_thoughts = a_.think;
     const StreamedReply streamed = stream_reply(generator_, sampler_, tm_.tokenizer, settings);
     const GenerateResult& result = streamed.result;
@@ -204,7 +207,8 @@ Command add_chat_command(CLI::App& app) {
   sub->add_flag("--think", a->think,
                 "Let the model reason first (Gemma 4 thinking mode); its thoughts are shown dimmed, apart from "
                 "the answer");
-  sub->add_option("-n,--n-predict", a->n_predict, "Most tokens per answer (-1: until the model ends its turn)")
+  sub->add_option("-n,--n-predict", a->n_predict,
+                  "Most tokens per answer (-1: until the model ends its turn, at most --ctx tokens)")
       ->capture_default_str();
   sub->add_option("--stop", a->stops, "Stop an answer at this text (repeatable)");
   add_sampling_options(sub, a->sampling);

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/kv_options.h"
 #include "cli/model_loading.h"
-#include "models/gemma4/gemma4_memory.h"
+#include "runtime/memory_plan.h"
 #include "runtime/kv_types.h"
 #include "util/error.h"
 #include "util/human_units.h"
@@ -32,7 +32,7 @@ struct LayerCounts {
   uint32_t full = 0, sliding = 0, shared = 0, full_cells = 0, ring_cells = 0;
 };
 
-LayerCounts count_layers(const Gemma4Model& model, const MemoryPlan& plan) {
+LayerCounts count_layers(const Model& model, const MemoryPlan& plan) {
   KvCache cache = model.new_cache(plan.n_ctx, plan.n_ubatch);
   cache.configure(plan.kv_options);
   LayerCounts c;
@@ -53,11 +53,11 @@ LayerCounts count_layers(const Gemma4Model& model, const MemoryPlan& plan) {
 
 int run_mem(const MemArgs& a) {
   // Mapped, not read: the plan needs shapes, not weights.
-  const auto model = Gemma4Model::open(a.model);
-  const uint32_t ctx = a.ctx > 0 ? a.ctx : model->config().context_length;
+  const auto model = open_model(a.model);
+  const uint32_t ctx = a.ctx > 0 ? a.ctx : model->context_length();
   const int threads = resolve_threads(a.threads);
   const KvCacheOptions kv = kv_cache_options(a.kv);
-  const MemoryPlan plan = plan_gemma4_memory(*model, ctx, a.ubatch, threads, kv);
+  const MemoryPlan plan = plan_memory(*model, ctx, a.ubatch, threads, kv);
   const LayerCounts layers = count_layers(*model, plan);
   if (a.json) {
     nlohmann::ordered_json j;

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/model_loading.h"
 #include "cli/kv_options.h"
 #include "cli/memory_report.h"
+#include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"

@@ -54,7 +54,9 @@ int run_text(const TextRunOptions& o) {
   InterruptScope interrupts;
   ReplySettings settings;
   settings.stops = o.stops;
-  settings.max_tokens = o.n_predict;
+  // Until the end of the answer; with an evicting cache the context no longer stops a
+  // model that never ends its turn, so at most one context's worth.
+  settings.max_tokens = o.n_predict >= 0 || !generator.cache().evicts() ? o.n_predict : static_cast<int>(ctx);
   settings.ignore_eog = o.ignore_eos;
   settings.show_thoughts = o.think;
   settings.thoughts_to_stderr = true;

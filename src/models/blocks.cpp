@@ -44,7 +44,7 @@ void RopeTables::apply(RopePairing pairing, float* heads, int64_t n_heads, int64
   }
 }
 
-void store_kv(KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
+void store_kv(KvCache& cache, uint32_t layer, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
               const float* v) {
   (void)p0;  // the cache places the ubatch's tokens itself (begin_ubatch)
   for (int64_t t = 0; t < n; ++t) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/attention.h"
 #include "util/error.h"
 
 namespace edgelm {
@@ -25,6 +26,10 @@ void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_uba
     forward(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
             last ? trace : nullptr);
   }
+}
+
+uint64_t Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
+  return uint64_t{n_vocab()} * sizeof(float) + attention_scratch_bytes(cache, n_ubatch, threads, 1);
 }
 
 }  // namespace edgelm

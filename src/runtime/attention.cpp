@@ -7,6 +7,7 @@
 
 #include "kernels/ops.h"
 #include "runtime/attention_kernels.h"
+#include "runtime/attention_simd.h"
 #include "runtime/kv_cache.h"
 #include "runtime/thread_pool.h"
 
@@ -126,6 +127,30 @@ void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& sha
       for (uint32_t c = 0; c < n_cells; ++c) scores[c] += (*sums)[c];
     }
   }
+}
+
+uint64_t attention_scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads, uint32_t group) {
+  const uint64_t n = std::min(n_ubatch, cache.max_ubatch());
+  uint64_t widest = 0, ring_cells = 0, window = 0;
+  for (uint32_t l = 0; l < cache.n_layers(); ++l) {
+    const LayerKvSpec& s = cache.spec(l);
+    if (!s.owns) continue;
+    widest = std::max<uint64_t>(widest, s.ring ? s.window : cache.n_ctx());
+    if (s.ring) {
+      ring_cells = std::max<uint64_t>(ring_cells, cache.cell_capacity(l));
+      window = std::max<uint64_t>(window, s.window);
+    }
+  }
+  // Per thread: a group's probabilities over the widest visible span, their f16 copy
+  // and the V accumulators, and with the attention policy the thread's score sums.
+  const bool scored = cache.policy().policy == KvPolicy::attention;
+  const uint64_t per_thread = 2 * group * widest + simd_f16_values_scratch(static_cast<int>(group), 16) +
+                              (scored ? cache.n_ctx() : 0);
+  // The calling thread's visible-cell lists: a full layer's cell indices, or each
+  // token's ring cells.
+  const uint64_t lists = std::max<uint64_t>(cache.n_ctx(), n * std::min(ring_cells, window)) * sizeof(uint32_t) +
+                         n * (sizeof(uint64_t) + sizeof(uint32_t));
+  return static_cast<uint64_t>(threads) * per_thread * sizeof(float) + lists;
 }
 
 }  // namespace edgelm

@@ -36,4 +36,8 @@ struct AttentionShape {
 void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, KvCache& cache,
                uint32_t kv_layer, ThreadPool& pool, float* out);
 
+// Bytes the attention op allocates (and keeps, per thread) for micro-batches of
+// n_ubatch tokens over `cache`, with query groups of up to `group` heads per KV head.
+uint64_t attention_scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads, uint32_t group);
+
 }  // namespace edgelm

@@ -54,11 +54,11 @@ void simd_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uin
   if (scratch.size() < acc_floats + p_floats) scratch.resize(acc_floats + p_floats);
   // The probabilities rounded to f16, as llama.cpp's matmul converts them.
   float* p16 = scratch.data() + acc_floats;
-  const float* table = f16_to_f32_table();
-  for (uint64_t i = 0; i < p_floats; ++i) p16[i] = table[f32_to_f16(p[i])];
   if (wide) {
+    avx512::attn_round_f16(p, p_floats, p16);
     avx512::attn_f16_weighted_values(base, row_bytes, cells, count, p16, n_q, span, head_dim, out, scratch.data());
   } else {
+    avx2::attn_round_f16(p, p_floats, p16);
     avx2::attn_f16_weighted_values(base, row_bytes, cells, count, p16, n_q, span, head_dim, out, scratch.data());
   }
 #else

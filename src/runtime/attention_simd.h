@@ -25,12 +25,14 @@ void simd_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uin
 // Per instruction set (x86/attention_*.cpp, compiled with its flags); call only when
 // the CPU has it.
 namespace avx2 {
+void attn_round_f16(const float* p, uint64_t n, float* out);
 void attn_f16_key_scores(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                          const float* q, int n_q, int64_t head_dim, float* scores);
 void attn_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                               const float* p16, int n_q, uint32_t span, int64_t head_dim, float* out, float* acc);
 }  // namespace avx2
 namespace avx512 {
+void attn_round_f16(const float* p, uint64_t n, float* out);
 void attn_f16_key_scores(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                          const float* q, int n_q, int64_t head_dim, float* scores);
 void attn_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,

@@ -51,7 +51,7 @@ void KvCache::configure(const KvCacheOptions& options) {
     // passes the context; an evicting policy lets it, and the ring must then still
     // hold the window behind a micro-batch.
     if (s.owns && s.ring && evicts()) {
-      s.max_positions = std::max(s.max_positions, round_up(s.window + max_batch_, 256));
+      s.max_positions = std::max(s.max_positions, round_up(s.window + max_ubatch(), 256));
     }
   }
 }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include "util/error.h"
+
 namespace edgelm {
 
 WeightsMemory plan_weights_memory(const GgufFile& file) {
@@ -61,6 +63,24 @@ void plan_kv_memory(const KvCache& cache, MemoryPlan& plan) {
     if (!s.owns) continue;
     plan.kv_metadata += static_cast<uint64_t>(cache.cell_capacity(l)) * (sizeof(uint32_t) + (!s.ring && scored ? sizeof(float) : 0));
   }
+}
+
+MemoryPlan plan_memory(const Model& model, uint32_t n_ctx, uint32_t n_ubatch, int threads, const KvCacheOptions& kv) {
+  if (n_ctx == 0 || n_ctx > model.context_length()) {
+    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx, model.context_length());
+  }
+  if (n_ubatch == 0) fail("the micro-batch size must be positive");
+  KvCache cache = model.new_cache(n_ctx, n_ubatch);
+  cache.configure(kv);
+  MemoryPlan plan;
+  plan.n_ctx = n_ctx;
+  plan.n_ubatch = std::min(n_ubatch, cache.max_ubatch());
+  plan.threads = threads;
+  plan.kv_options = kv;
+  plan.weights = plan_weights_memory(model.file());
+  plan_kv_memory(cache, plan);
+  plan.scratch = model.scratch_bytes(cache, n_ubatch, threads);
+  return plan;
 }
 
 }  // namespace edgelm

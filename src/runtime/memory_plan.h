@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "gguf/gguf_reader.h"
+#include "models/model.h"
 #include "runtime/kv_cache.h"
 
 namespace edgelm {
@@ -36,5 +37,9 @@ struct MemoryPlan {
 
 // The KV part of a plan, from a configured (still empty) cache.
 void plan_kv_memory(const KvCache& cache, MemoryPlan& plan);
+
+// The whole plan for a context of n_ctx tokens (throws edgelm::Error for options the
+// model or context cannot take, as a Generator would).
+MemoryPlan plan_memory(const Model& model, uint32_t n_ctx, uint32_t n_ubatch, int threads, const KvCacheOptions& kv);
 
 }  // namespace edgelm

@@ -376,7 +376,8 @@ TEST(KvCache, SimdF16KernelsEqualTheReferenceOrders) {
           }
         }
         std::vector<float> p(n_q * count);
-        for (float& x : p) x = std::uniform_real_distribution<float>(0.0f, 0.01f)(rng);
+        // Probabilities of every size, f16 subnormals included.
+        for (float& x : p) x = std::pow(10.0f, std::uniform_real_distribution<float>(-9.0f, -1.0f)(rng));
         std::vector<float> out(n_q * hd), scratch;
         simd_f16_weighted_values(base, hd * 2, cells.data(), count, p.data(), n_q, span, hd, out.data(), scratch);
         std::vector<const uint16_t*> row_ptrs(count);

@@ -2,16 +2,35 @@
 
 #include <algorithm>
 
-#include "kernels/activations.h"
-#include "runtime/attention_simd.h"
-#include "util/error.h"
+#include "runtime/attention.h"
 
 namespace edgelm {
+
+std::vector<LayerKvSpec> gemma4_kv_layout(const Gemma4Config& config, uint32_t n_ctx, uint32_t n_ubatch) {
+  std::vector<LayerKvSpec> specs(config.n_layers);
+  for (uint32_t l = 0; l < config.n_layers; ++l) {
+    if (!config.owns_kv(l)) continue;
+    LayerKvSpec& s = specs[l];
+    s.owns = true;
+    s.n_kv_heads = config.n_head_kv[l];
+    s.head_dim = config.head_dim(l);
+    // A sliding layer needs the window behind the oldest token of a micro-batch plus
+    // the micro-batch itself, rounded up to 256 cells as llama.cpp sizes its SWA cache
+    // (the cell a position lands in decides the order attention sums in); never more
+    // than the context.
+    const uint32_t ring = (config.sliding_window + n_ubatch + 255) / 256 * 256;
+    s.ring = config.is_sliding[l];
+    s.max_positions = s.ring ? std::min(ring, n_ctx) : n_ctx;
+    s.window = s.ring ? config.sliding_window : 0;
+  }
+  return specs;
+}
 
 uint64_t gemma4_scratch_bytes(const Gemma4Config& c, const KvCache& cache, uint32_t n_ubatch, int threads) {
   const uint64_t n = std::min(n_ubatch, cache.max_ubatch());
   const uint64_t d = c.d_model, L = c.n_layers, P = c.per_layer_dim;
-  uint64_t H = 0, KV = 0, F = 0, hd = std::max(c.head_dim_full, c.head_dim_swa), group = 1;
+  const uint64_t hd = std::max(c.head_dim_full, c.head_dim_swa);
+  uint64_t H = 0, KV = 0, F = 0, group = 1;
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     H = std::max<uint64_t>(H, c.n_head[l]);
     KV = std::max<uint64_t>(KV, c.n_head_kv[l]);
@@ -21,45 +40,13 @@ uint64_t gemma4_scratch_bytes(const Gemma4Config& c, const KvCache& cache, uint3
   // Forward pass floats per token: x, h, a1, the per-layer inputs, q, k, v, the
   // attention output, gate and up, the per-layer gate; plus one row of per-layer
   // embeddings, the final norm and the logits.
-  uint64_t floats = n * (3 * d + L * P + 2 * H * hd + 2 * KV * hd + 2 * F + P) + L * P + d + c.n_vocab;
-  // matmul's converted activations (q8_0 of the widest input at most: 34 bytes per 32).
-  uint64_t bytes = n * std::max(d, F) * 34 / 32 + n * std::max(d, F) / 32 * sizeof(int32_t);
-  // Attention, per thread: one head group's scores over the widest visible span (plus
-  // their f16-rounded copy for f16 V and the V accumulators), and with the attention
-  // policy the thread's additions to the cells' scores.
-  uint64_t widest = 0, ring_cells = 0;
-  for (uint32_t l = 0; l < cache.n_layers(); ++l) {
-    if (!cache.spec(l).owns) continue;
-    widest = std::max<uint64_t>(widest, cache.spec(l).ring ? cache.spec(l).window : cache.n_ctx());
-    if (cache.spec(l).ring) ring_cells = std::max<uint64_t>(ring_cells, cache.cell_capacity(l));
-  }
-  const bool scored = cache.policy().policy == KvPolicy::attention;
-  floats += static_cast<uint64_t>(threads) *
-            (2 * group * widest + simd_f16_values_scratch(static_cast<int>(group), 16) + (scored ? cache.n_ctx() : 0));
-  // The visible-cell lists of the micro-batch (the calling thread's).
-  bytes += sizeof(uint32_t) * std::max<uint64_t>(cache.n_ctx(), n * std::min<uint64_t>(ring_cells, c.sliding_window)) +
-           n * (sizeof(uint64_t) + sizeof(uint32_t));
-  return floats * sizeof(float) + bytes;
-}
-
-MemoryPlan plan_gemma4_memory(const Gemma4Model& model, uint32_t n_ctx, uint32_t n_ubatch, int threads,
-                              const KvCacheOptions& kv) {
-  const Gemma4Config& c = model.config();
-  if (n_ctx == 0 || n_ctx > c.context_length) {
-    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx, c.context_length);
-  }
-  if (n_ubatch == 0) fail("the micro-batch size must be positive");
-  KvCache cache = model.new_cache(n_ctx, n_ubatch);
-  cache.configure(kv);
-  MemoryPlan plan;
-  plan.n_ctx = n_ctx;
-  plan.n_ubatch = std::min(n_ubatch, cache.max_ubatch());
-  plan.threads = threads;
-  plan.kv_options = kv;
-  plan.weights = plan_weights_memory(model.file());
-  plan_kv_memory(cache, plan);
-  plan.scratch = gemma4_scratch_bytes(c, cache, n_ubatch, threads);
-  return plan;
+  const uint64_t floats = n * (3 * d + L * P + 2 * H * hd + 2 * KV * hd + 2 * F + P) + L * P + d + c.n_vocab;
+  // matmul's converted activations: q8_0 of the widest input at most (34 bytes per 32)
+  // with a block sum per 32.
+  const uint64_t widest_input = std::max(d, F);
+  const uint64_t activations = n * widest_input * 34 / 32 + n * widest_input / 32 * sizeof(int32_t);
+  return floats * sizeof(float) + activations +
+         attention_scratch_bytes(cache, static_cast<uint32_t>(n), threads, static_cast<uint32_t>(group));
 }
 
 }  // namespace edgelm

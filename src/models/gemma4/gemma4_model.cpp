@@ -1,4 +1,5 @@
 #include "models/gemma4/gemma4_model.h"
+#include "models/gemma4/gemma4_memory.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,23 +41,11 @@ void Gemma4Model::pack_weights() {
 }
 
 KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
-  std::vector<LayerKvSpec> specs(config_.n_layers);
-  for (uint32_t l = 0; l < config_.n_layers; ++l) {
-    if (!config_.owns_kv(l)) continue;
-    LayerKvSpec& s = specs[l];
-    s.owns = true;
-    s.n_kv_heads = config_.n_head_kv[l];
-    s.head_dim = config_.head_dim(l);
-    // A sliding layer needs the window behind the oldest token of a micro-batch plus
-    // the micro-batch itself, rounded up to 256 cells as llama.cpp sizes its SWA cache
-    // (the cell a position lands in decides the order attention sums in); never more
-    // than the context.
-    const uint32_t ring = (config_.sliding_window + n_ubatch + 255) / 256 * 256;
-    s.ring = config_.is_sliding[l];
-    s.max_positions = s.ring ? std::min(ring, n_ctx) : n_ctx;
-    s.window = s.ring ? config_.sliding_window : 0;
-  }
-  return KvCache(std::move(specs), n_ctx, n_ubatch);
+  return KvCache(gemma4_kv_layout(config_, n_ctx, n_ubatch), n_ctx, n_ubatch);
+}
+
+uint64_t Gemma4Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
+  return gemma4_scratch_bytes(config_, cache, n_ubatch, threads);
 }
 
 void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,

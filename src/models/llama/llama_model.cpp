@@ -104,7 +104,7 @@ void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Threa
     matmul(lw.attn_v, h.data(), n, v.data(), pool);
     rope.apply(RopePairing::kNormal, q.data(), H, hd);
     rope.apply(RopePairing::kNormal, k.data(), KV, hd);
-    store_kv(cache, l, p0, n, KV, hd, k.data(), v.data());
+    store_kv(cache, l, n, KV, hd, k.data(), v.data());
 
     // x += attn_output · softmax(q·Kᵀ / sqrt(hd)) · V                         [n, d]
     add_attention(q.data(), n, p0, c.attention_shape(l), cache, l, lw.attn_output, pool, x.data());

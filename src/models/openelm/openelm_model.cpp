@@ -91,7 +91,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
     rms_norm_rows(k.data(), lw.attn_k_norm, n * KV, hd, c.rms_eps, k.data());
     rope.apply(RopePairing::kNeox, q.data(), H, hd);
     rope.apply(RopePairing::kNeox, k.data(), KV, hd);
-    store_kv(cache, l, p0, n, KV, hd, k.data(), v.data());
+    store_kv(cache, l, n, KV, hd, k.data(), v.data());
 
     // x += attn_output · softmax(q·Kᵀ / sqrt(hd)) · V                         [n, d]
     add_attention(q.data(), n, p0, c.attention_shape(l), cache, l, lw.attn_output, pool, x.data());

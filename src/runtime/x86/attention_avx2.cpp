@@ -4,8 +4,10 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "runtime/attention_simd.h"
 #include "util/half.h"
@@ -29,6 +31,8 @@ inline float hsum(F v) {
   return _mm_cvtss_f32(_mm_hadd_ps(h, h));
 }
 inline float f16_value(uint16_t bits) { return f16_to_f32(bits); }
+// Rounded to f16 (nearest even, as f32_to_f16) and back.
+inline F vround_f16(F v) { return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)); }
 
 }  // namespace
 

@@ -2,13 +2,18 @@
 // AVX-512 CPUs). Compiled with -mavx512f -mf16c -mfma (src/CMakeLists.txt); reached only
 // through runtime/attention_simd.cpp.
 #if defined(__x86_64__)
+// GCC 12's AVX-512 headers initialise "undefined" vectors from themselves, which its
+// own uninitialized-use warnings then report at every inlined use.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "runtime/attention_simd.h"
 #include "util/half.h"
@@ -33,6 +38,8 @@ inline float hsum(F v) {
   return _mm_cvtss_f32(_mm_add_ss(t2, _mm_movehdup_ps(t2)));
 }
 inline float f16_value(uint16_t bits) { return f16_to_f32(bits); }
+// Rounded to f16 (nearest even, as f32_to_f16) and back.
+inline F vround_f16(F v) { return _mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)); }
 
 }  // namespace
 
