@@ -272,6 +272,17 @@ float KvCache::score_weight(uint32_t t) const {
   return static_cast<float>(std::pow(plan_.decay, static_cast<double>(ubatch_n_ - 1 - t)));
 }
 
+uint64_t KvCache::bytes_for(uint32_t positions) const {
+  uint64_t total = 0;
+  for (size_t l = 0; l < specs_.size(); ++l) {
+    const LayerKvSpec& s = specs_[l];
+    if (!s.owns) continue;
+    const uint64_t stored = s.ring ? s.max_positions : std::min(positions, s.max_positions);
+    total += stored * s.n_kv_heads * (stores_[l].k_row + stores_[l].v_row);
+  }
+  return total;
+}
+
 KvBytes KvCache::allocated_bytes() const {
   KvBytes b;
   const uint64_t page = LazyBuffer::page_size();
