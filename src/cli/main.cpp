@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
       edgelm::cli::add_template_command(app),
       edgelm::cli::add_chat_command(app),
       edgelm::cli::add_bench_command(app),
+      edgelm::cli::add_compare_command(app),
+      edgelm::cli::add_serve_command(app),
       edgelm::cli::add_mem_command(app),
   };
 

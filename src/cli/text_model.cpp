@@ -1,5 +1,6 @@
 #include "cli/text_model.h"
 
+#include "chat/chat_prompt.h"
 #include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "util/error.h"
@@ -15,8 +16,7 @@ ChatRenderOptions TextModel::render_options(bool think) const {
 }
 
 std::vector<int32_t> TextModel::encode_prompt(const std::string& text) const {
-  const bool has_bos = !special.bos.empty() && text.rfind(special.bos, 0) == 0;
-  return tokenizer.encode(text, /*add_special=*/!has_bos, /*parse_special=*/true);
+  return encode_chat_prompt(tokenizer, special.bos, text);
 }
 
 TextModel open_text_model(const std::string& path, const std::string& template_path, bool need_template) {

@@ -62,12 +62,11 @@ void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
   }
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) {
+uint32_t Generator::begin_prompt(std::span<const int32_t> tokens) {
   if (tokens.empty()) fail("the prompt is empty");
   if (tokens.size() > cache_.n_ctx() && !cache_.evicts()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
   }
-  const auto start = Clock::now();
   const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
   const size_t common =
       static_cast<size_t>(std::mismatch(tokens.begin(), tokens.end(), tokens_.begin(), tokens_.begin() + cached).first -
@@ -78,6 +77,22 @@ void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) {
   cache_.truncate(keep);
   std::vector<int32_t> next(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
   tokens_.swap(next);
+  return keep;
+}
+
+void Generator::evaluate_pending(size_t max_tokens) {
+  const size_t n = std::min(n_pending(), max_tokens);
+  if (n > 0) evaluate(std::span<const int32_t>(tokens_).subspan(cache_.n_past(), n));
+}
+
+void Generator::append(int32_t token) {
+  if (tokens_.size() >= cache_.n_ctx()) fail("the context of {} tokens is full", cache_.n_ctx());
+  tokens_.push_back(token);
+}
+
+void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) {
+  const auto start = Clock::now();
+  const uint32_t keep = begin_prompt(tokens);
   evaluate(std::span<const int32_t>(tokens_).subspan(keep), trace);
   stats_ = GenerationStats{};
   stats_.prompt_tokens_reused = keep;

@@ -69,6 +69,18 @@ class Generator {
   // With `trace`, records the last token's intermediate values.
   void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
+  // Step-wise use, for a caller that interleaves several sequences (the server's
+  // scheduler evaluates a chunk of one sequence's prompt, then a token of another's):
+  // begin_prompt makes `tokens` the sequence as set_prompt does (same checks, same
+  // prefix reuse) but evaluates nothing and returns how many tokens it reuses;
+  // evaluate_pending runs up to `max_tokens` of the tokens not yet in the cache through
+  // the model (logits() are then the last one's); append adds a sampled token, which
+  // the next evaluate_pending evaluates. Throws edgelm::Error when the context is full.
+  uint32_t begin_prompt(std::span<const int32_t> tokens);
+  size_t n_pending() const { return tokens_.size() - cache_.n_past(); }
+  void evaluate_pending(size_t max_tokens);
+  void append(int32_t token);
+
   // Samples tokens until one of the FinishReasons. The tokens are appended to the
   // sequence (prompt + generated never exceeds the context unless the cache's policy
   // evicts); the last one is evaluated only when needed: by the next generate() or

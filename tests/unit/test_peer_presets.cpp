@@ -8,7 +8,9 @@
 #include "gguf/gguf_reader.h"
 #include "kernels/float_dot.h"
 #include "kernels/ops.h"
+#include "kernels/matmul.h"
 #include "models/blocks.h"
+#include "runtime/thread_pool.h"
 #include "synth/synth_decoder.h"
 #include "test_support.h"
 #include "util/error.h"
@@ -210,6 +212,43 @@ TEST(PeerBlocks, SwigluSplitsEachRowLikeLlamaCpp) {
       const float e = vectorised ? llama_vector_expf(-g, lanes) : std::exp(-g);
       EXPECT_EQ(out[r * width + i], g / (1.0f + e) * up[r * width + i]) << r << " " << i;
     }
+  }
+}
+
+// The gated FFN block: x += down · (act(gate · h) ⊙ up · h), with either activation.
+TEST(PeerBlocks, GatedFfnAddsDownOfTheGatedProduct) {
+  constexpr int64_t d = 32, F = 64, n = 3;
+  std::vector<float> wg(d * F), wu(d * F), wd(F * d), h(n * d), x0(n * d);
+  for (size_t i = 0; i < wg.size(); ++i) {
+    wg[i] = std::sin(0.37f * static_cast<float>(i));
+    wu[i] = std::cos(0.21f * static_cast<float>(i));
+    wd[i] = std::sin(0.11f * static_cast<float>(i) + 1.0f) * 0.2f;
+  }
+  for (size_t i = 0; i < h.size(); ++i) {
+    h[i] = std::cos(0.3f * static_cast<float>(i)) * 0.4f;
+    x0[i] = static_cast<float>(i) * 0.01f;
+  }
+  auto matrix = [](const std::vector<float>& w, int64_t cols, int64_t rows) {
+    WeightMatrix m;
+    m.type = TensorType::F32;
+    m.data = reinterpret_cast<const uint8_t*>(w.data());
+    m.cols = cols;
+    m.rows = rows;
+    m.row_bytes = static_cast<uint64_t>(cols) * sizeof(float);
+    return m;
+  };
+  const GatedFfnWeights w{matrix(wg, d, F), matrix(wu, d, F), matrix(wd, F, d)};
+  ThreadPool pool(2);
+  for (FfnActivation act : {FfnActivation::kSilu, FfnActivation::kGelu}) {
+    std::vector<float> g(n * F), u(n * F), y(n * d);
+    matmul(w.gate, h.data(), n, g.data(), pool);
+    matmul(w.up, h.data(), n, u.data(), pool);
+    if (act == FfnActivation::kSilu) swiglu(g.data(), u.data(), n, F, g.data());
+    else geglu(g.data(), u.data(), n * F, g.data());
+    matmul(w.down, g.data(), n, y.data(), pool);
+    std::vector<float> x = x0;
+    add_gated_ffn(w, act, h.data(), n, pool, x.data());
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i], x0[i] + y[i]) << i;
   }
 }
 
