@@ -46,7 +46,6 @@ void RopeTables::apply(RopePairing pairing, float* heads, int64_t n_heads, int64
 
 void store_kv(KvCache& cache, uint32_t layer, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
               const float* v) {
-  (void)p0;  // the cache places the ubatch's tokens itself (begin_ubatch)
   for (int64_t t = 0; t < n; ++t) {
     for (int64_t j = 0; j < n_kv; ++j) {
       cache.store(layer, static_cast<uint32_t>(t), static_cast<uint32_t>(j), k + (t * n_kv + j) * head_dim,
