@@ -1,6 +1,7 @@
 #include "runtime/attention_kernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/activations.h"
@@ -98,9 +99,14 @@ void f16_weighted_values(const KvRows& values, const uint32_t* cells, uint32_t c
   }
 }
 
-// Other value types: each row dequantized once for the group, then added in f32.
+// Other value types: each row dequantized once for the group, then added in f32 with
+// one fused multiply-add per term (what the SIMD version does).
 void dequantized_weighted_values(const KvRows& values, const uint32_t* cells, uint32_t count, const float* p,
                                  int n_q, int64_t hd, float* out, std::vector<float>& scratch) {
+  if (simd_widened_available(hd)) {
+    simd_widened_weighted_values(values.type, values.base, values.row_bytes, cells, count, p, n_q, hd, out);
+    return;
+  }
   float* v = sized(scratch, static_cast<size_t>(hd));
   std::fill(out, out + n_q * hd, 0.0f);
   for (uint32_t i = 0; i < count; ++i) {
@@ -108,7 +114,7 @@ void dequantized_weighted_values(const KvRows& values, const uint32_t* cells, ui
     for (int h = 0; h < n_q; ++h) {
       const float w = p[h * count + i];
       float* o = out + h * hd;
-      for (int64_t k = 0; k < hd; ++k) o[k] += w * v[k];
+      for (int64_t k = 0; k < hd; ++k) o[k] = std::fma(w, v[k], o[k]);
     }
   }
 }

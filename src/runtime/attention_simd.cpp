@@ -31,6 +31,29 @@ bool simd_f16_available(int64_t head_dim) {
   return head_dim > 0 && head_dim <= 1024 && head_dim % (4 * lanes) == 0;
 }
 
+bool simd_widened_available(int64_t head_dim) {
+#if defined(__x86_64__)
+  const CpuLevel level = cpu_level();
+  return level != CpuLevel::kScalar && head_dim > 0 && head_dim <= 1024 && head_dim % 32 == 0;
+#else
+  (void)head_dim;
+  return false;
+#endif
+}
+
+void simd_widened_weighted_values(TensorType type, const uint8_t* base, uint64_t row_bytes, const uint32_t* cells,
+                                  uint32_t count, const float* p, int n_q, int64_t head_dim, float* out) {
+#if defined(__x86_64__)
+  if (cpu_level() == CpuLevel::kAvx512) {
+    avx512::attn_widened_weighted_values(type, base, row_bytes, cells, count, p, n_q, head_dim, out);
+  } else {
+    avx2::attn_widened_weighted_values(type, base, row_bytes, cells, count, p, n_q, head_dim, out);
+  }
+#else
+  (void)type, (void)base, (void)row_bytes, (void)cells, (void)count, (void)p, (void)n_q, (void)head_dim, (void)out;
+#endif
+}
+
 void simd_f16_key_scores(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                          const float* q, int n_q, int64_t head_dim, float* scores) {
 #if defined(__x86_64__)

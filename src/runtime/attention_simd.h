@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/tensor_type.h"
+
 namespace edgelm {
 
 bool simd_f16_available(int64_t head_dim);
@@ -22,9 +24,20 @@ void simd_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uin
                               const float* p, int n_q, uint32_t span, int64_t head_dim, float* out,
                               std::vector<float>& scratch);
 
+// Whether the SIMD path of the other value types (q8_0, q4_0, bf16) runs for this
+// head dimension; both paths give the same bits.
+bool simd_widened_available(int64_t head_dim);
+
+// out[h * head_dim + k] = Σ_i p[h][i] · V[cells[i]][k] in cell order, one fused
+// multiply-add per term, for rows of q8_0, q4_0 or bf16 widened to f32.
+void simd_widened_weighted_values(TensorType type, const uint8_t* base, uint64_t row_bytes, const uint32_t* cells,
+                                  uint32_t count, const float* p, int n_q, int64_t head_dim, float* out);
+
 // Per instruction set (x86/attention_*.cpp, compiled with its flags); call only when
 // the CPU has it.
 namespace avx2 {
+void attn_widened_weighted_values(TensorType type, const uint8_t* base, uint64_t row_bytes, const uint32_t* cells,
+                                  uint32_t count, const float* p, int n_q, int64_t head_dim, float* out);
 void attn_round_f16(const float* p, uint64_t n, float* out);
 void attn_f16_key_scores(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                          const float* q, int n_q, int64_t head_dim, float* scores);
@@ -32,6 +45,8 @@ void attn_f16_weighted_values(const uint8_t* base, uint64_t row_bytes, const uin
                               const float* p16, int n_q, uint32_t span, int64_t head_dim, float* out, float* acc);
 }  // namespace avx2
 namespace avx512 {
+void attn_widened_weighted_values(TensorType type, const uint8_t* base, uint64_t row_bytes, const uint32_t* cells,
+                                  uint32_t count, const float* p, int n_q, int64_t head_dim, float* out);
 void attn_round_f16(const float* p, uint64_t n, float* out);
 void attn_f16_key_scores(const uint8_t* base, uint64_t row_bytes, const uint32_t* cells, uint32_t count,
                          const float* q, int n_q, int64_t head_dim, float* scores);

@@ -86,7 +86,7 @@ void Generator::evaluate_pending(size_t max_tokens) {
 }
 
 void Generator::append(int32_t token) {
-  if (tokens_.size() >= cache_.n_ctx()) fail("the context of {} tokens is full", cache_.n_ctx());
+  if (tokens_.size() >= cache_.n_ctx() && !cache_.evicts()) fail("the context of {} tokens is full", cache_.n_ctx());
   tokens_.push_back(token);
 }
 

@@ -136,8 +136,9 @@ class KvCache {
   KvBytes allocated_bytes() const;
   // Bytes K and V take with every cell filled: the context's worth.
   KvBytes full_bytes() const;
-  // Bytes K and V take once `positions` positions are stored: full layers hold every
-  // position, ring buffers their whole ring. Allocates nothing (edgelm compare's plans).
+  // Bytes K and V take once `positions` positions are stored (full layers hold them
+  // all, up to their cells; rings their whole ring), in the configured types.
+  // Allocates nothing: for memory plans of long contexts.
   uint64_t bytes_for(uint32_t positions) const;
   // Bookkeeping beside the rows (positions, scores), as allocated.
   uint64_t metadata_bytes() const;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/activations.h"
+#include "kernels/cpu_features.h"
 #include "kernels/float_dot.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
@@ -390,6 +391,41 @@ TEST(KvCache, SimdF16KernelsEqualTheReferenceOrders) {
           for (int64_t e = 0; e < hd; ++e) ASSERT_EQ(out[h * hd + e], ref[e]) << "hd " << hd << " span " << span << " dim " << e;
         }
       }
+    }
+  }
+}
+
+// Every CPU level gives the same bits for every K/V type (the scalar level runs the
+// references: float_dot's orders, vec_dot, dequantize_row with std::fma).
+TEST(KvCache, AttentionIsTheSameAtEveryCpuLevel) {
+  constexpr uint32_t kHd = 128, kHeads = 8;
+  std::mt19937 rng(21);
+  ThreadPool pool(2);
+  const CpuLevel best = cpu_level();
+  for (TensorType kt : kKvTypes) {
+    for (TensorType vt : kKvTypes) {
+      KvCache cache({LayerKvSpec{true, false, 1, kHd, 300, 0}}, 300, 64);
+      KvCacheOptions o;
+      o.k_type = kt;
+      o.v_type = vt;
+      cache.configure(o);
+      cache.begin_ubatch(64);
+      for (uint32_t t = 0; t < 64; ++t) {
+        const auto k = random_row(rng, kHd, 0.3f), v = random_row(rng, kHd);
+        cache.store(0, t, 0, k.data(), v.data());
+      }
+      const std::vector<float> q = random_row(rng, 64 * kHeads * kHd, 0.3f);
+      const AttentionShape shape{kHeads, 1, kHd, 0, 1.0f};
+      std::vector<float> reference(q.size()), fast(q.size());
+      set_cpu_level(CpuLevel::kScalar);
+      attention(q.data(), 64, 0, shape, cache, 0, pool, reference.data());
+      for (CpuLevel level : {CpuLevel::kAvx2, CpuLevel::kAvx512}) {
+        if (!cpu_features().supports(level)) continue;
+        set_cpu_level(level);
+        attention(q.data(), 64, 0, shape, cache, 0, pool, fast.data());
+        EXPECT_EQ(fast, reference) << type_name(kt) << "/" << type_name(vt) << " " << cpu_level_name(level);
+      }
+      set_cpu_level(best);
     }
   }
 }

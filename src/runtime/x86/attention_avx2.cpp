@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "quant/tensor_type.h"
 #include "runtime/attention_simd.h"
 #include "util/half.h"
 
@@ -30,7 +31,21 @@ inline float hsum(F v) {
   const __m128 h = _mm_hadd_ps(t, t);
   return _mm_cvtss_f32(_mm_hadd_ps(h, h));
 }
+inline F vmul(F a, F b) { return _mm256_mul_ps(a, b); }
 inline float f16_value(uint16_t bits) { return f16_to_f32(bits); }
+inline F vload_bf16(const uint8_t* p) {
+  const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+inline F vload_i8(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+// 8 nibbles (low or high halves of 8 bytes) as code - 8.
+inline F vload_nibbles(const uint8_t* p, bool high) {
+  __m256i w = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  w = high ? _mm256_srli_epi32(w, 4) : _mm256_and_si256(w, _mm256_set1_epi32(15));
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(w, _mm256_set1_epi32(8)));
+}
 // Rounded to f16 (nearest even, as f32_to_f16) and back.
 inline F vround_f16(F v) { return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)); }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "quant/tensor_type.h"
 #include "runtime/attention_simd.h"
 #include "util/half.h"
 
@@ -37,7 +38,21 @@ inline float hsum(F v) {
   const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
   return _mm_cvtss_f32(_mm_add_ss(t2, _mm_movehdup_ps(t2)));
 }
+inline F vmul(F a, F b) { return _mm512_mul_ps(a, b); }
 inline float f16_value(uint16_t bits) { return f16_to_f32(bits); }
+inline F vload_bf16(const uint8_t* p) {
+  const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+inline F vload_i8(const uint8_t* p) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+// 16 nibbles (low or high halves of 16 bytes) as code - 8.
+inline F vload_nibbles(const uint8_t* p, bool high) {
+  __m512i w = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  w = high ? _mm512_srli_epi32(w, 4) : _mm512_and_si512(w, _mm512_set1_epi32(15));
+  return _mm512_cvtepi32_ps(_mm512_sub_epi32(w, _mm512_set1_epi32(8)));
+}
 // Rounded to f16 (nearest even, as f32_to_f16) and back.
 inline F vround_f16(F v) { return _mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)); }
 
