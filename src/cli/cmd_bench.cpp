@@ -15,6 +15,7 @@
 
 #include "kernels/cpu_features.h"
 #include "cli/commands.h"
+#include "cli/kv_options.h"
 #include "cli/model_loading.h"
 #include "runtime/bench_stats.h"
 #include "runtime/memory_bandwidth.h"
@@ -41,6 +42,7 @@ struct BenchArgs {
   bool json = false;
   bool bandwidth = false;
   uint64_t bandwidth_mib = 1024;
+  KvCliOptions kv;
 };
 
 // Tokens per second from per-repetition times: the median of the rates, and the
@@ -119,6 +121,7 @@ struct BenchReport {
 BenchReport measure(const BenchArgs& a, int threads) {
   BenchReport r;
   r.options = a.bench;
+  r.options.kv = kv_cache_options(a.kv);
   const ThroughputBenchOptions& o = r.options;
   // Option errors before the (possibly long) load; the model's context length is
   // checked once it is known.
@@ -179,6 +182,12 @@ void print_json(const BenchReport& r) {
   j["ubatch"] = o.n_ubatch;
   j["warmup"] = o.warmup;
   j["tg_feed"] = "greedy";
+  j["depth"] = o.depth;
+  j["kv_type_k"] = type_name(o.kv.k_type);
+  j["kv_type_v"] = type_name(o.kv.v_type);
+  j["kv_policy"] = std::string(kv_policy_name(o.kv.policy.policy));
+  j["depth_ms"] = r.times.depth_ms;
+  j["synthetic_depth"] = o.synthetic_depth;
   put_summary(j, "pp_tps", r.pp, r.has_pp());
   put_summary(j, "tg_tps", r.tg, r.has_tg());
   put_summary(j, "ttft_ms", r.ttft, r.has_pp());
@@ -208,6 +217,10 @@ void print_table(const BenchReport& r) {
   const auto row = [](const std::string& test, const SampleSummary& s) {
     fmt::print("  {:<8} {:>10.2f} {:>10.2f} {:>10.2f}\n", test, s.median, s.min, s.max);
   };
+  if (o.depth > 0) {
+    fmt::print("depth     {} context tokens before each test (KV {}/{}, policy {})\n", o.depth, type_name(o.kv.k_type),
+               type_name(o.kv.v_type), kv_policy_name(o.kv.policy.policy));
+  }
   fmt::print("  {:<8} {:>10} {:>10} {:>10}\n", "test", "t/s", "min", "max");
   if (r.has_pp()) row(fmt::format("pp{}", o.n_prompt), r.pp);
   if (r.has_tg()) row(fmt::format("tg{}", o.n_gen), r.tg);
@@ -215,6 +228,11 @@ void print_table(const BenchReport& r) {
   if (r.has_pp()) {
     fmt::print("ttft      {:.1f} ms for {} prompt tokens (min {:.1f}, max {:.1f})\n", r.ttft.median, o.n_prompt,
                r.ttft.min, r.ttft.max);
+  }
+  if (!r.times.depth_ms.empty()) {
+    const SampleSummary d = summarize(r.times.depth_ms);
+    fmt::print("{}   {:.1f} s for the {} context tokens ({:.1f} t/s)\n", o.synthetic_depth ? "fill   " : "prefill",
+               d.median / 1000.0, o.depth, 1000.0 * o.depth / d.median);
   }
   fmt::print("peak RSS  {} (KV cache {})\n", human_bytes(r.peak_rss), human_bytes(r.times.kv_cache_bytes));
   fmt::print("weights   {} read per decoded token\n", human_bytes(r.weights_per_token));
@@ -262,6 +280,15 @@ Command add_bench_command(CLI::App& app) {
                   "Context size in tokens (the KV cache's); must hold the prompt and 1 + the generated tokens "
                   "[default: 4096, or the model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->bench.n_ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
+  sub->add_option("-d,--depth", a->bench.depth,
+                  "Fill the cache with this many context tokens before each test (timed apart) and measure at "
+                  "that depth (llama-bench's -d)")
+      ->capture_default_str();
+  sub->add_flag("--synthetic-depth", a->bench.synthetic_depth,
+                "Fill the depth with random K/V rows instead of running the model: the attention cost of decoding "
+                "at that depth, without an hours-long prefill (the prefill time printed is then the fill's)");
+  a->kv.policy = "none";  // a benchmark measures a full context unless told otherwise
+  add_kv_options(sub, a->kv);
   sub->add_flag("--json", a->json,
                 "Print one JSON object (pp_tps, tg_tps, ttft_ms with _min/_max, peak_rss_bytes, threads, kernels, "
                 "weights_bytes_per_token, ...) instead of the table");

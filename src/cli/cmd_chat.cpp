@@ -14,6 +14,7 @@
 #include "chat/conversation.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/kv_options.h"
 #include "cli/model_loading.h"
 #include "cli/reply_printer.h"
 #include "cli/sampling_options.h"
@@ -38,6 +39,7 @@ struct ChatArgs {
   int n_predict = -1;
   std::vector<std::string> stops;
   SamplingParams sampling;
+  KvCliOptions kv;
   bool verbose = false;
 };
 
@@ -77,7 +79,7 @@ class ChatLoop {
       : a_(a),
         tm_(tm),
         conversation_(tm.chat_template, tm.render_options(a.think)),
-        generator_(*tm.model, pool, a.ctx, a.ubatch),
+        generator_(*tm.model, pool, a.ctx, a.ubatch, kv_cache_options(a.kv)),
         sampler_(a.sampling, tm.model->n_vocab()) {
     conversation_.set_system(a.system);
   }
@@ -122,12 +124,14 @@ class ChatLoop {
   }
 
  private:
-  // The prompt for the next reply, dropping the oldest turns while the history does
-  // not fit the context with room to answer.
+  // The prompt for the next reply. With an evicting KV policy the whole history is
+  // kept (the cache compresses it; only the new turn is evaluated); without one the
+  // oldest turns are dropped while the history does not fit with room to answer.
   bool fit_prompt(std::vector<int32_t>& ids) {
     const uint32_t room = std::min<uint32_t>(256, a_.ctx / 4);
     while (true) {
       ids = tm_.encode_prompt(conversation_.render_for_reply());
+      if (generator_.cache().evicts()) return true;
       if (ids.size() + room <= a_.ctx) return true;
       if (!conversation_.drop_oldest_turn()) {
         std::printf("(this message is %zu tokens; the context holds %u with room to answer: try a shorter one, or "
@@ -149,7 +153,10 @@ class ChatLoop {
     generator_.set_prompt(ids);
     ReplySettings settings;
     settings.stops = a_.stops;
-    settings.max_tokens = a_.n_predict;
+    // -1: until the model ends its turn; at most one context's worth when the cache evicts
+    // (the context no longer stops a model that never does).
+    settings.max_tokens = a_.n_predict >= 0 || !generator_.cache().evicts() ? a_.n_predict
+                                                                            : static_cast<int>(generator_.n_ctx());
     settings.show_thoughts = a_.think;
     const StreamedReply streamed = stream_reply(generator_, sampler_, tm_.tokenizer, settings);
     const GenerateResult& result = streamed.result;
@@ -200,13 +207,16 @@ Command add_chat_command(CLI::App& app) {
   sub->add_flag("--think", a->think,
                 "Let the model reason first (Gemma 4 thinking mode); its thoughts are shown dimmed, apart from "
                 "the answer");
-  sub->add_option("-n,--n-predict", a->n_predict, "Most tokens per answer (-1: until the model ends its turn)")
+  sub->add_option("-n,--n-predict", a->n_predict,
+                  "Most tokens per answer (-1: until the model ends its turn, at most --ctx tokens)")
       ->capture_default_str();
   sub->add_option("--stop", a->stops, "Stop an answer at this text (repeatable)");
   add_sampling_options(sub, a->sampling);
   sub->add_option("-c,--ctx", a->ctx,
-                  "Context size in tokens (the oldest turns are dropped when it is full) [default: 4096, or the "
-                  "model's context length if smaller]");
+                  "Context size in tokens (when it is full the KV policy compresses the history; with "
+                  "--kv-policy none the oldest turns are dropped) [default: 4096, or the model's context length if "
+                  "smaller]");
+  add_kv_options(sub, a->kv);
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");

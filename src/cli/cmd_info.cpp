@@ -10,6 +10,7 @@
 #include "gguf/gguf_reader.h"
 #include "models/decoder_config.h"
 #include "models/gemma4/gemma4_config.h"
+#include "runtime/memory_plan.h"
 #include "util/error.h"
 #include "util/human_units.h"
 
@@ -140,13 +141,12 @@ int run_info(const InfoArgs& a) {
   }
   // Memory: weights are mapped, not copied. Tables read one row per token (the
   // per-layer embedding table) stay out of resident memory.
-  uint64_t lazy = 0;
-  if (const TensorInfo* ple = f.find_tensor("per_layer_token_embd.weight")) lazy = ple->n_bytes;
-  const uint64_t total = f.total_tensor_bytes();
-  fmt::print("memory:        weights {} mapped; about {} resident when running", human_bytes(total),
-             human_bytes(total - lazy));
-  if (lazy) fmt::print(" (per_layer_token_embd, {}, is read one row per token)", human_bytes(lazy));
+  const WeightsMemory m = plan_weights_memory(f);
+  fmt::print("memory:        weights {} mapped; about {} resident when running", human_bytes(m.mapped),
+             human_bytes(m.resident));
+  if (m.row_lookup) fmt::print(" ({} of embedding tables are read one row per token)", human_bytes(m.row_lookup));
   fmt::print("\n");
+  if (arch == "gemma4" && !f.tensors().empty()) fmt::print("               (KV cache and scratch: edgelm mem -m FILE --ctx N)\n");
   return 0;
 }
 

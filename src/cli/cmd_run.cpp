@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/kv_options.h"
+#include "cli/memory_report.h"
 #include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
@@ -53,6 +55,8 @@ struct RunArgs {
   std::string logits_out;
   std::string trace_out;
   std::string force_ids;
+  KvCliOptions kv;
+  bool mem = false;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -149,6 +153,8 @@ int run_text_mode(const RunArgs& a) {
   o.ctx_given = a.ctx_given;
   o.ubatch = a.ubatch;
   o.threads = a.threads;
+  o.kv = kv_cache_options(a.kv);
+  o.mem = a.mem;
   return run_text(o);
 }
 
@@ -174,7 +180,7 @@ int run(const RunArgs& a) {
   const uint32_t ctx = context_size(a.ctx, a.ctx_given, *model);
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
-  Generator generator(*model, pool, ctx, a.ubatch);
+  Generator generator(*model, pool, ctx, a.ubatch, kv_cache_options(a.kv));
   Sampler sampler(sampling, model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
@@ -203,7 +209,8 @@ int run(const RunArgs& a) {
     });
     generated = result.tokens;
     if (result.finish == FinishReason::context_full) {
-      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", ctx);
+      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx or an evicting --kv-policy)\n",
+                   ctx);
     }
     // The terminating end-of-sequence token gets its line too (no callback for it).
     if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
@@ -245,6 +252,7 @@ int run(const RunArgs& a) {
                prompt.size(), prompt_s, static_cast<double>(prompt.size()) / prompt_s, generated.size(),
                decoded > 0 ? static_cast<double>(decoded) / gen_s : 0.0, threads,
                std::string(cpu_level_name(cpu_level())).c_str(), seed.c_str());
+  if (a.mem) print_measured_memory(generator, model->file());
   return 0;
 }
 
@@ -279,6 +287,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("--ignore-eos", a->ignore_eos, "Keep generating after the end-of-sequence token");
+  add_kv_options(sub, a->kv);
+  sub->add_flag("--mem", a->mem,
+                "After the run, print the memory it used: resident weights, KV cache committed by kind of layer, "
+                "cells in use, evictions, peak RSS (edgelm mem gives the plan before running)");
   sub->add_option("--probs-out", a->probs_out,
                   "Write per generated step a JSON line {\"token\", \"choice\", \"top\": [[id, p], ...]} "
                   "(token fed back, the model's own choice, the 20 most probable tokens)");

@@ -23,5 +23,6 @@ Command add_chat_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_mem_command(CLI::App& app);
 
 }  // namespace edgelm::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
       edgelm::cli::add_bench_command(app),
       edgelm::cli::add_compare_command(app),
       edgelm::cli::add_serve_command(app),
+      edgelm::cli::add_mem_command(app),
   };
 
   try {

@@ -6,6 +6,7 @@
 
 #include "chat/conversation.h"
 #include "cli/interrupt.h"
+#include "cli/memory_report.h"
 #include "cli/model_loading.h"
 #include "cli/reply_printer.h"
 #include "cli/text_model.h"
@@ -45,7 +46,7 @@ int run_text(const TextRunOptions& o) {
 
   const int threads = resolve_threads(o.threads);
   ThreadPool pool(threads);
-  Generator generator(*tm.model, pool, ctx, o.ubatch);
+  Generator generator(*tm.model, pool, ctx, o.ubatch, o.kv);
   Sampler sampler(o.sampling, tm.model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);
   generator.set_prompt(prompt);
@@ -53,7 +54,9 @@ int run_text(const TextRunOptions& o) {
   InterruptScope interrupts;
   ReplySettings settings;
   settings.stops = o.stops;
-  settings.max_tokens = o.n_predict;
+  // Until the end of the answer; with an evicting cache the context no longer stops a
+  // model that never ends its turn, so at most one context's worth.
+  settings.max_tokens = o.n_predict >= 0 || !generator.cache().evicts() ? o.n_predict : static_cast<int>(ctx);
   settings.ignore_eog = o.ignore_eos;
   settings.show_thoughts = o.think;
   settings.thoughts_to_stderr = true;
@@ -69,6 +72,7 @@ int run_text(const TextRunOptions& o) {
   std::fprintf(stderr, "prompt: %u tokens in %.2f s (%.1f t/s); generated %u tokens, decode %.2f t/s; %d threads%s%s\n",
                s.prompt_tokens_evaluated, s.prompt_ms / 1000.0, s.prompt_tokens_per_s(), s.generated_tokens,
                s.decode_tokens_per_s(), threads, seed.c_str(), why.c_str());
+  if (o.mem) print_measured_memory(generator, tm.model->file());
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/kv_cache.h"
 #include "sample/sampling_params.h"
 
 namespace edgelm::cli {
@@ -23,6 +24,8 @@ struct TextRunOptions {
   bool ctx_given = false;  // else ctx is capped at the model's context length
   uint32_t ubatch = 512;
   int threads = 0;
+  KvCacheOptions kv;
+  bool mem = false;  // print the measured memory afterwards
 };
 
 int run_text(const TextRunOptions& o);

@@ -44,18 +44,12 @@ void RopeTables::apply(RopePairing pairing, float* heads, int64_t n_heads, int64
   }
 }
 
-void store_kv(KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
+void store_kv(KvCache& cache, uint32_t layer, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
               const float* v) {
   for (int64_t t = 0; t < n; ++t) {
     for (int64_t j = 0; j < n_kv; ++j) {
-      const float* kj = k + (t * n_kv + j) * head_dim;
-      const float* vj = v + (t * n_kv + j) * head_dim;
-      uint16_t* kc = cache.key(layer, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
-      uint16_t* vc = cache.value(layer, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
-      for (int64_t e = 0; e < head_dim; ++e) {
-        kc[e] = f32_to_f16(kj[e]);
-        vc[e] = f32_to_f16(vj[e]);
-      }
+      cache.store(layer, static_cast<uint32_t>(t), static_cast<uint32_t>(j), k + (t * n_kv + j) * head_dim,
+                  v + (t * n_kv + j) * head_dim);
     }
   }
 }
@@ -79,7 +73,7 @@ void add_matmul(const WeightMatrix& w, const float* in, int64_t n, ThreadPool& p
   for (size_t i = 0; i < y.size(); ++i) x[i] += y[i];
 }
 
-void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, const KvCache& cache,
+void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, KvCache& cache,
                    uint32_t layer, const WeightMatrix& attn_output, ThreadPool& pool, float* x) {
   std::vector<float> out(static_cast<size_t>(n) * shape.n_head * shape.head_dim);
   attention(q, n, p0, shape, cache, layer, pool, out.data());

@@ -41,9 +41,9 @@ class RopeTables {
   std::vector<float> cos_, sin_;  // [n, n_dims / 2]
 };
 
-// Writes the micro-batch's keys and values ([n, n_kv, head_dim] each) into the cache
-// at positions p0 .. p0+n-1 of `layer`.
-void store_kv(KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
+// Writes the micro-batch's keys and values ([n, n_kv, head_dim] each) into `layer`'s
+// cache, at the cells the micro-batch was given (KvCache::begin_ubatch).
+void store_kv(KvCache& cache, uint32_t layer, int64_t n, int64_t n_kv, int64_t head_dim, const float* k,
               const float* v);
 
 // A cache for models whose every layer owns a full-context KV cache.
@@ -54,7 +54,7 @@ void add_matmul(const WeightMatrix& w, const float* in, int64_t n, ThreadPool& p
 
 // x += attn_output · attention(q) over `layer`'s cache (runtime/attention.h), for the
 // micro-batch's n query rows q [n, H, hd] at positions p0 onward.        x: [n, d]
-void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, const KvCache& cache,
+void add_attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, KvCache& cache,
                    uint32_t layer, const WeightMatrix& attn_output, ThreadPool& pool, float* x);
 
 // The rows of x that go on through the rest of a layer. After the last layer's

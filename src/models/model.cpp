@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/attention.h"
 #include "util/error.h"
 
 namespace edgelm {
@@ -9,13 +10,10 @@ namespace edgelm {
 void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool, float* logits,
                  ModelTrace* trace) const {
   if (tokens.empty()) fail("no tokens to evaluate");
-  if (n_ubatch == 0 || n_ubatch > cache.max_batch()) {
-    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_batch());
+  if (n_ubatch == 0 || n_ubatch > cache.max_ubatch()) {
+    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_ubatch());
   }
-  if (cache.n_past() + tokens.size() > cache.n_ctx()) {
-    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
-         tokens.size(), cache.n_ctx());
-  }
+  cache.check_room(tokens.size());
   const uint32_t vocab = n_vocab();
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= vocab) {
@@ -28,6 +26,10 @@ void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_uba
     forward(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
             last ? trace : nullptr);
   }
+}
+
+uint64_t Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
+  return uint64_t{n_vocab()} * sizeof(float) + attention_scratch_bytes(cache, n_ubatch, threads, 1);
 }
 
 }  // namespace edgelm

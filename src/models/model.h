@@ -50,6 +50,12 @@ class Model {
   // of at most n_ubatch tokens.
   virtual KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const = 0;
 
+  // Bytes of scratch buffers a forward pass over `cache` needs for micro-batches of
+  // n_ubatch tokens with `threads` threads, logits included (edgelm mem). The base
+  // version counts the logits and the attention op's buffers only; architectures add
+  // their own activations.
+  virtual uint64_t scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const;
+
   // Appends `tokens` at positions cache.n_past() onward, in micro-batches of at most
   // n_ubatch, and writes the last token's logits (n_vocab floats) to `logits`.
   // Throws edgelm::Error when the context would overflow or a token id is out of range.

@@ -1,70 +1,156 @@
 #include "runtime/attention.h"
 
 #include <algorithm>
+#include <atomic>
+#include <numeric>
 #include <vector>
 
-#include "kernels/float_dot.h"
 #include "kernels/ops.h"
+#include "runtime/attention_kernels.h"
+#include "runtime/attention_simd.h"
 #include "runtime/kv_cache.h"
 #include "runtime/thread_pool.h"
-#include "util/half.h"
 
 namespace edgelm {
 namespace {
 
-struct AttendScratch {
-  std::vector<uint16_t> q16, p16;
-  std::vector<float> scores;
+// The cells each token of the micro-batch sees, ascending: token t's are
+// cells[offset[t] .. offset[t] + count[t]).
+struct VisibleCells {
   std::vector<uint32_t> cells;
-  std::vector<const uint16_t*> rows;
+  std::vector<uint64_t> offset;
+  std::vector<uint32_t> count;
 };
 
-// One query head over positions [first, pos] of the layer; `end` is the micro-batch's
-// end position (it decides llama.cpp's n_kv, the span the weighted sum runs over).
-void attend(const float* q, const AttentionShape& shape, const KvCache& cache, uint32_t layer, uint32_t kv_head,
-            uint32_t first, uint32_t pos, uint32_t end, AttendScratch& s, float* out) {
-  const uint32_t hd = shape.head_dim;
-  s.q16.resize(hd);
-  for (uint32_t k = 0; k < hd; ++k) s.q16[k] = f32_to_f16(q[k]);
-  // Visible cells in cell order (a ring wraps: positions and cells differ in order).
-  const uint32_t n = pos - first + 1;
-  s.cells.resize(n);
-  for (uint32_t i = 0; i < n; ++i) s.cells[i] = cache.cell_of(layer, first + i);
-  std::sort(s.cells.begin(), s.cells.end());
-  s.scores.resize(n);
-  s.rows.resize(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t cell = s.cells[i];
-    const auto* key = reinterpret_cast<const uint8_t*>(cache.key_cell(layer, cell, kv_head));
-    s.scores[i] = dot_f16_ordered(FloatDotOrder::kVector, key, s.q16.data(), hd);
-    if (shape.scale != 1.0f) s.scores[i] *= shape.scale;
-    s.rows[i] = cache.value_cell(layer, cell, kv_head);
+// A full layer keeps its cells in position order, so a token sees one run of them,
+// found by binary search (the runs of all tokens share one index list). A ring is
+// scanned: its cells hold positions in rotation and may hold stale ones.
+void find_visible(const KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, uint32_t window, VisibleCells& v) {
+  const std::span<const uint32_t> pos = cache.cell_positions(layer);
+  v.offset.resize(static_cast<size_t>(n));
+  v.count.resize(static_cast<size_t>(n));
+  if (!cache.spec(layer).ring) {
+    const uint32_t used = cache.n_used(layer);
+    if (v.cells.size() != used || (used > 0 && v.cells.back() != used - 1)) {
+      v.cells.resize(used);
+      std::iota(v.cells.begin(), v.cells.end(), 0u);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      const uint32_t p = p0 + static_cast<uint32_t>(t);
+      const uint32_t first = window > 0 && p + 1 > window ? p + 1 - window : 0;
+      const auto lo = std::lower_bound(pos.begin(), pos.begin() + used, first);
+      const auto hi = std::upper_bound(lo, pos.begin() + used, p);
+      v.offset[t] = static_cast<uint64_t>(lo - pos.begin());
+      v.count[t] = static_cast<uint32_t>(hi - lo);
+    }
+    return;
   }
-  softmax(s.scores.data(), n);
-  s.p16.resize(n);
-  for (uint32_t i = 0; i < n; ++i) s.p16[i] = f32_to_f16(s.scores[i]);
-  // llama.cpp's n_kv: the used cells rounded up to 256, within the cache.
-  const uint32_t used = cache.n_cells(layer, end);
-  const uint32_t n_span = std::min((used + 255) / 256 * 256, cache.cell_capacity(layer));
-  f16_weighted_cells(s.cells.data(), s.p16.data(), s.rows.data(), n, n_span, hd, out);
+  v.cells.clear();
+  for (int64_t t = 0; t < n; ++t) {
+    const uint32_t p = p0 + static_cast<uint32_t>(t);
+    const uint32_t first = window > 0 && p + 1 > window ? p + 1 - window : 0;
+    v.offset[t] = v.cells.size();
+    for (uint32_t c = 0; c < pos.size(); ++c) {
+      if (pos[c] != KvCache::kNoPosition && pos[c] >= first && pos[c] <= p) v.cells.push_back(c);
+    }
+    v.count[t] = static_cast<uint32_t>(v.cells.size() - v.offset[t]);
+  }
 }
+
+struct ThreadScratch {
+  PreparedQueries q;
+  std::vector<float> probs, scratch;
+  std::vector<float> score_sums;  // this thread's additions to the cells' attention scores
+};
 
 }  // namespace
 
-void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, const KvCache& cache,
+void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& shape, KvCache& cache,
                uint32_t kv_layer, ThreadPool& pool, float* out) {
-  const int64_t H = shape.n_head, hd = shape.head_dim, group = shape.n_head / shape.n_head_kv;
-  const uint32_t end = p0 + static_cast<uint32_t>(n);
-  pool.parallel_ranges(n * H, [&](int64_t b, int64_t e) {
-    AttendScratch scratch;
-    for (int64_t th = b; th < e; ++th) {
-      const int64_t t = th / H, i = th % H;
-      const uint32_t pos = p0 + static_cast<uint32_t>(t);
-      const uint32_t first = shape.window > 0 && pos + 1 > shape.window ? pos + 1 - shape.window : 0;
-      attend(q + th * hd, shape, cache, kv_layer, static_cast<uint32_t>(i / group), first, pos, end, scratch,
-             out + th * hd);
+  const int64_t H = shape.n_head, hd = shape.head_dim, KV = shape.n_head_kv, group = H / KV;
+  thread_local VisibleCells visible_cells;
+  const VisibleCells& visible = visible_cells;  // the caller's, shared with the workers
+  find_visible(cache, kv_layer, p0, n, shape.window, visible_cells);
+  const uint32_t span = cache.span(kv_layer);
+  float* scores = cache.scores(kv_layer);
+  const uint32_t n_cells = static_cast<uint32_t>(cache.cell_positions(kv_layer).size());
+
+  // Work items: a token's heads sharing one KV head, split further when there are
+  // fewer such groups than threads (decoding one token with one KV head).
+  const int64_t threads = pool.size();
+  const int64_t splits = std::clamp<int64_t>((threads + n * KV - 1) / (n * KV), 1, group);
+  const int64_t items = n * KV * splits;
+  std::vector<const std::vector<float>*> score_sums(static_cast<size_t>(threads), nullptr);
+  std::atomic<int64_t> next{0};
+
+  pool.run([&](int tid) {
+    thread_local ThreadScratch s;  // kept between calls: a long context needs megabytes
+    if (scores != nullptr) {
+      s.score_sums.assign(n_cells, 0.0f);
+      score_sums[static_cast<size_t>(tid)] = &s.score_sums;
+    }
+    for (int64_t item; (item = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+      const int64_t t = item / (KV * splits), j = item / splits % KV, part = item % splits;
+      const int64_t h0 = j * group + part * group / splits, h1 = j * group + (part + 1) * group / splits;
+      const int n_q = static_cast<int>(h1 - h0);
+      const uint32_t* cells = visible.cells.data() + visible.offset[t];
+      const uint32_t count = visible.count[t];
+
+      prepare_queries(cache.k_type(), q + (t * H + h0) * hd, n_q, hd, s.q);
+      if (s.probs.size() < static_cast<size_t>(n_q) * count) s.probs.resize(static_cast<size_t>(n_q) * count);
+      float* p = s.probs.data();
+      const KvRows keys{cache.k_type(), cache.key(kv_layer, 0, static_cast<uint32_t>(j)), cache.k_row_bytes(kv_layer)};
+      key_scores(keys, cells, count, s.q, p, s.scratch);
+      for (int h = 0; h < n_q; ++h) {
+        float* ph = p + static_cast<int64_t>(h) * count;
+        if (shape.scale != 1.0f) {
+          for (uint32_t i = 0; i < count; ++i) ph[i] *= shape.scale;
+        }
+        softmax(ph, count);
+      }
+      if (scores != nullptr) {
+        const float w = cache.score_weight(static_cast<uint32_t>(t));
+        for (int h = 0; h < n_q; ++h) {
+          const float* ph = p + static_cast<int64_t>(h) * count;
+          for (uint32_t i = 0; i < count; ++i) s.score_sums[cells[i]] += w * ph[i];
+        }
+      }
+      const KvRows values{cache.v_type(), cache.value(kv_layer, 0, static_cast<uint32_t>(j)),
+                          cache.v_row_bytes(kv_layer)};
+      weighted_values(values, cells, count, p, n_q, span, hd, out + (t * H + h0) * hd, s.scratch);
     }
   });
+
+  if (scores != nullptr) {
+    for (const std::vector<float>* sums : score_sums) {
+      if (sums == nullptr) continue;
+      for (uint32_t c = 0; c < n_cells; ++c) scores[c] += (*sums)[c];
+    }
+  }
+}
+
+uint64_t attention_scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads, uint32_t group) {
+  const uint64_t n = std::min(n_ubatch, cache.max_ubatch());
+  uint64_t widest = 0, ring_cells = 0, window = 0;
+  for (uint32_t l = 0; l < cache.n_layers(); ++l) {
+    const LayerKvSpec& s = cache.spec(l);
+    if (!s.owns) continue;
+    widest = std::max<uint64_t>(widest, s.ring ? s.window : cache.n_ctx());
+    if (s.ring) {
+      ring_cells = std::max<uint64_t>(ring_cells, cache.cell_capacity(l));
+      window = std::max<uint64_t>(window, s.window);
+    }
+  }
+  // Per thread: a group's probabilities over the widest visible span, their f16 copy
+  // and the V accumulators, and with the attention policy the thread's score sums.
+  const bool scored = cache.policy().policy == KvPolicy::attention;
+  const uint64_t per_thread = 2 * group * widest + simd_f16_values_scratch(static_cast<int>(group), 16) +
+                              (scored ? cache.n_ctx() : 0);
+  // The calling thread's visible-cell lists: a full layer's cell indices, or each
+  // token's ring cells.
+  const uint64_t lists = std::max<uint64_t>(cache.n_ctx(), n * std::min(ring_cells, window)) * sizeof(uint32_t) +
+                         n * (sizeof(uint64_t) + sizeof(uint32_t));
+  return static_cast<uint64_t>(threads) * per_thread * sizeof(float) + lists;
 }
 
 }  // namespace edgelm

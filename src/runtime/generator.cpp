@@ -17,12 +17,14 @@ double ms_since(Clock::time_point start) {
 
 double per_second(uint32_t n, double ms) { return ms > 0.0 ? n * 1000.0 / ms : 0.0; }
 
-KvCache checked_cache(const Model& model, uint32_t n_ctx, uint32_t n_ubatch) {
+KvCache checked_cache(const Model& model, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv) {
   if (n_ctx == 0 || n_ctx > model.context_length()) {
     fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx, model.context_length());
   }
   if (n_ubatch == 0) fail("the micro-batch size must be positive");
-  return model.new_cache(n_ctx, n_ubatch);
+  KvCache cache = model.new_cache(n_ctx, n_ubatch);
+  cache.configure(kv);
+  return cache;
 }
 
 }  // namespace
@@ -41,9 +43,12 @@ std::string_view finish_reason_name(FinishReason reason) {
 double GenerationStats::prompt_tokens_per_s() const { return per_second(prompt_tokens_evaluated, prompt_ms); }
 double GenerationStats::decode_tokens_per_s() const { return per_second(decoded_tokens, generation_ms); }
 
-Generator::Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch)
-    : model_(model), pool_(pool), n_ubatch_(n_ubatch), cache_(checked_cache(model, n_ctx, n_ubatch)),
-      logits_(model.n_vocab()) {}
+Generator::Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv)
+    : model_(model), pool_(pool), cache_(checked_cache(model, n_ctx, n_ubatch, kv)), logits_(model.n_vocab()) {
+  // An evicting policy keeps room for at most max_ubatch() new cells at a time: longer
+  // prompts are evaluated in micro-batches that fit.
+  n_ubatch_ = std::min(n_ubatch, cache_.max_ubatch());
+}
 
 void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
   try {
@@ -59,7 +64,7 @@ void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
 
 uint32_t Generator::begin_prompt(std::span<const int32_t> tokens) {
   if (tokens.empty()) fail("the prompt is empty");
-  if (tokens.size() > cache_.n_ctx()) {
+  if (tokens.size() > cache_.n_ctx() && !cache_.evicts()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
   }
   const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
@@ -110,7 +115,7 @@ GenerateResult Generator::generate(Sampler& sampler, const GenerateOptions& opti
       result.finish = FinishReason::max_tokens;
       break;
     }
-    if (tokens_.size() >= cache_.n_ctx()) {
+    if ((tokens_.size() >= cache_.n_ctx() && !cache_.evicts()) || tokens_.size() >= KvCache::kNoPosition - 1) {
       result.finish = FinishReason::context_full;
       break;
     }

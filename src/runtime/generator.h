@@ -55,14 +55,17 @@ using TokenCallback = std::function<bool(int32_t token)>;
 class Generator {
  public:
   // The model and the pool must outlive the generator. Throws edgelm::Error when n_ctx
-  // is 0 or beyond the model's context length, or n_ubatch is 0.
-  Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
+  // is 0 or beyond the model's context length, or n_ubatch is 0. `kv`: the cache's
+  // storage types and what happens when the context is full (by default generation
+  // stops there; an evicting policy lets the sequence run on past it, see kv_policy.h).
+  Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch, const KvCacheOptions& kv = {});
 
   // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
   // with the tokens in the cache. At least the last token is evaluated (its logits
   // are what generation starts from). When a sliding-window ring buffer has already
   // overwritten positions the reuse would need, evaluation starts over from 0.
-  // Throws edgelm::Error for an empty prompt or one longer than the context.
+  // Throws edgelm::Error for an empty prompt, or one longer than the context unless the
+  // cache's policy evicts (the prompt is then compressed as it is evaluated).
   // With `trace`, records the last token's intermediate values.
   void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
 
@@ -79,8 +82,9 @@ class Generator {
   void append(int32_t token);
 
   // Samples tokens until one of the FinishReasons. The tokens are appended to the
-  // sequence (prompt + generated never exceeds the context); the last one is evaluated
-  // only when needed: by the next generate() or set_prompt().
+  // sequence (prompt + generated never exceeds the context unless the cache's policy
+  // evicts); the last one is evaluated only when needed: by the next generate() or
+  // set_prompt().
   GenerateResult generate(Sampler& sampler, const GenerateOptions& options, const TokenCallback& on_token = {});
 
   // Logits after the last evaluated token (n_vocab values).
@@ -88,6 +92,8 @@ class Generator {
   // The sequence: prompt and generated tokens.
   std::span<const int32_t> tokens() const { return tokens_; }
   uint32_t n_ctx() const { return cache_.n_ctx(); }
+  // The KV cache (memory figures, eviction counts, positions).
+  const KvCache& cache() const { return cache_; }
   const GenerationStats& stats() const { return stats_; }
 
  private:

@@ -25,21 +25,25 @@ class Bench {
       : model_(model),
         pool_(pool),
         o_(o),
-        cache_(model.new_cache(o.n_ctx, o.n_ubatch)),
+        cache_(configured_cache(model, o)),
+        n_ubatch_(std::min(o.n_ubatch, cache_.max_ubatch())),
         logits_(model.n_vocab()),
-        prompt_(bench_prompt_tokens(o.n_prompt, model.n_vocab(), o.seed)) {}
+        prompt_(bench_prompt_tokens(o.n_prompt, model.n_vocab(), o.seed)),
+        context_(bench_prompt_tokens(o.depth, model.n_vocab(), o.seed + 1)) {}
 
   double prompt() {
-    cache_.truncate(0);
+    start();
     const auto t0 = Clock::now();
-    model_.eval(cache_, prompt_, o_.n_ubatch, pool_, logits_.data());
+    model_.eval(cache_, prompt_, n_ubatch_, pool_, logits_.data());
     return ms_since(t0);
   }
 
   double generate(uint32_t n_gen) {
-    cache_.truncate(0);
-    const int32_t first = prompt_.empty() ? 0 : prompt_.front();
-    model_.eval(cache_, std::span(&first, 1), o_.n_ubatch, pool_, logits_.data());
+    start();
+    if (context_.empty() || o_.synthetic_depth) {
+      const int32_t first = prompt_.empty() ? 0 : prompt_.front();
+      model_.eval(cache_, std::span(&first, 1), n_ubatch_, pool_, logits_.data());
+    }
     const auto t0 = Clock::now();
     for (uint32_t i = 0; i < n_gen; ++i) {
       const int32_t next = argmax(logits_);
@@ -48,21 +52,68 @@ class Bench {
     return ms_since(t0);
   }
 
-  uint64_t kv_cache_bytes() const { return cache_.allocated_bytes(); }
+  uint64_t kv_cache_bytes() const { return cache_.allocated_bytes().total(); }
+  const std::vector<double>& depth_ms() const { return depth_ms_; }
+  void forget_depth_times() { depth_ms_.clear(); }
 
  private:
+  static KvCache configured_cache(const Model& model, const ThroughputBenchOptions& o) {
+    KvCache cache = model.new_cache(o.n_ctx, o.n_ubatch);
+    cache.configure(o.kv);
+    return cache;
+  }
+  // An emptied cache, filled with the depth's context tokens (timed).
+  void start() {
+    cache_.truncate(0);
+    if (context_.empty()) return;
+    const auto t0 = Clock::now();
+    if (o_.synthetic_depth) fill_synthetic(static_cast<uint32_t>(context_.size()));
+    else model_.eval(cache_, context_, n_ubatch_, pool_, logits_.data());
+    depth_ms_.push_back(ms_since(t0));
+  }
+  // Random unit-RMS K/V rows at the depth's positions, stored without running the model:
+  // attention's cost depends on how many cells there are, not on what they hold.
+  void fill_synthetic(uint32_t n) {
+    std::vector<float> k, v;
+    for (uint32_t done = 0; done < n;) {
+      const uint32_t step = std::min(n - done, cache_.max_ubatch());
+      cache_.begin_ubatch(step);
+      for (uint32_t l = 0; l < cache_.n_layers(); ++l) {
+        const LayerKvSpec& s = cache_.spec(l);
+        if (!s.owns) continue;
+        k.resize(s.head_dim);
+        v.resize(s.head_dim);
+        for (uint32_t t = 0; t < step; ++t) {
+          for (uint32_t h = 0; h < s.n_kv_heads; ++h) {
+            const uint64_t key = mix64((uint64_t{l} << 48) ^ (uint64_t{done + t} << 8) ^ h);
+            for (uint32_t e = 0; e < s.head_dim; ++e) {
+              k[e] = static_cast<float>(mix64(key + 2 * e) % 2001) / 577.0f - 1.733f;  // uniform, unit RMS
+              v[e] = static_cast<float>(mix64(key + 2 * e + 1) % 2001) / 577.0f - 1.733f;
+            }
+            cache_.store(l, t, h, k.data(), v.data());
+          }
+        }
+      }
+      cache_.end_ubatch();
+      done += step;
+    }
+  }
+
   const Model& model_;
   ThreadPool& pool_;
   const ThroughputBenchOptions& o_;
   KvCache cache_;
+  uint32_t n_ubatch_;
   std::vector<float> logits_;
   std::vector<int32_t> prompt_;
+  std::vector<int32_t> context_;
+  std::vector<double> depth_ms_;
 };
 
 }  // namespace
 
 uint32_t ThroughputBenchOptions::positions_needed() const {
-  return std::max(n_prompt, n_gen > 0 ? 1 + n_gen : 0u);
+  return depth + std::max(n_prompt, n_gen > 0 ? (depth > 0 ? 0 : 1) + n_gen : 0u);
 }
 
 void ThroughputBenchOptions::validate(uint32_t model_context_length) const {
@@ -72,7 +123,12 @@ void ThroughputBenchOptions::validate(uint32_t model_context_length) const {
   if (n_ctx == 0 || n_ctx > model_context_length) {
     fail("--ctx {} is out of range (1..{}, the model's context length)", n_ctx, model_context_length);
   }
-  if (positions_needed() > n_ctx) {
+  if (positions_needed() > n_ctx && kv.policy.policy == KvPolicy::none) {
+    if (depth > 0) {
+      fail("--ctx {} is too small: the tests need {} positions (-d {} context tokens, then -p {} prompt tokens or -n "
+           "{} generated)",
+           n_ctx, positions_needed(), depth, n_prompt, n_gen);
+    }
     fail("--ctx {} is too small: -p {} needs {} positions, -n {} needs {} (a one-token prompt + {} generated)", n_ctx,
          n_prompt, n_prompt, n_gen, n_gen > 0 ? 1 + n_gen : 0, n_gen);
   }
@@ -86,6 +142,7 @@ ThroughputBenchResult run_throughput_bench(const Model& model, ThreadPool& pool,
   if (options.warmup) {
     if (options.n_prompt > 0) bench.prompt();
     if (options.n_gen > 0) bench.generate(1);
+    bench.forget_depth_times();
   }
   ThroughputBenchResult result;
   for (uint32_t rep = 0; rep < options.reps; ++rep) {
@@ -96,6 +153,7 @@ ThroughputBenchResult run_throughput_bench(const Model& model, ThreadPool& pool,
     if (progress) progress(rep, prompt_ms, gen_ms);
   }
   result.kv_cache_bytes = bench.kv_cache_bytes();
+  result.depth_ms = bench.depth_ms();
   return result;
 }
 

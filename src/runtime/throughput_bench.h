@@ -9,11 +9,15 @@
 //    greedy generation (llama-bench feeds random ids and skips the argmax, which costs
 //    microseconds next to a forward pass).
 // Each repetition runs pp then tg, each from an emptied cache.
+// With a depth d (llama-bench's -d), each test first fills the cache with d prompt
+// tokens (timed apart: the prefill of a d-token context) and then measures at that
+// depth: the cost of attention over a long context.
 #include <cstdint>
 #include <functional>
 #include <vector>
 
 #include "models/model.h"
+#include "runtime/kv_cache.h"
 
 namespace edgelm {
 
@@ -27,6 +31,10 @@ struct ThroughputBenchOptions {
   uint32_t n_ubatch = 512;
   bool warmup = true;       // one untimed pp and a short tg first (page faults, allocations)
   uint64_t seed = 42;       // of the prompt's token ids
+  uint32_t depth = 0;       // context tokens evaluated before each test
+  bool synthetic_depth = false;  // store random K/V rows for the depth instead of running
+                                 // the model (decode cost at depths whose prefill takes hours)
+  KvCacheOptions kv;        // KV cache types and policy
 
   // Context positions the tests need: the prompt, or the one-token tg prompt and the
   // generated tokens (like llama-bench, both parts are sized for one sequence).
@@ -41,6 +49,7 @@ struct ThroughputBenchOptions {
 struct ThroughputBenchResult {
   std::vector<double> prompt_ms;  // n_prompt tokens, first token's logits included
   std::vector<double> gen_ms;     // n_gen decoding steps
+  std::vector<double> depth_ms;   // filling the cache with `depth` tokens, per test run
   uint64_t kv_cache_bytes = 0;    // allocated by the end
 };
 

@@ -13,6 +13,8 @@ import {eogTokenIds, health, loadPlaywright, startServer, tinyModel, waitFor, wo
 
 const chromiumPath = process.env.EDGELM_CHROMIUM || "/usr/bin/chromium";
 const {chromium} = loadPlaywright();
+// Read before any request (a synchronous child process blocks the event loop; see openai_client.test.mjs).
+const eogIds = eogTokenIds(tinyModel());
 
 describe("the chat page in Chromium", () => {
   let server, browser, page;
@@ -86,7 +88,7 @@ describe("the chat page in Chromium", () => {
   test("the stop button ends a long answer and the server cancels it", async () => {
     // The tiny model could end its answer by itself at any moment: the page's request
     // goes to the server with the end-of-turn tokens banned, so only Stop ends it.
-    const logitBias = Object.fromEntries(eogTokenIds(tinyModel()).map((id) => [String(id), -100]));
+    const logitBias = Object.fromEntries(eogIds.map((id) => [String(id), -100]));
     await page.route("**/v1/chat/completions", (route) => {
       const body = JSON.parse(route.request().postData());
       route.continue({postData: JSON.stringify({...body, logit_bias: logitBias})});

@@ -11,12 +11,11 @@ import {eogTokenIds, health, loadOpenAI, startServer, tinyModel, tokenIds, waitF
 const OpenAI = loadOpenAI();
 const hello = [{role: "user", content: "Hello! Who are you?"}];
 
-// The id of a text that is one token in the model's vocabulary.
-function tokenId(text) {
-  const ids = tokenIds(tinyModel(), text);
-  assert.equal(ids.length, 1, `${JSON.stringify(text)} is one token`);
-  return ids[0];
-}
+// Token ids the tests need, read with `edgelm tokenize` before any request: a
+// synchronous child process blocks the event loop, and a keep-alive connection the
+// server closed meanwhile would then be reused before the client saw it close.
+const bananaIds = tokenIds(tinyModel(), " banana");
+const eogIds = eogTokenIds(tinyModel());
 
 async function collectChat(stream) {
   const out = {content: "", reasoning: "", chunks: [], finish: null, usage: null, roles: []};
@@ -101,7 +100,8 @@ describe("edgelm serve with the openai client", () => {
     const b = await client.chat.completions.create(base);
     assert.equal(a.choices[0].message.content, b.choices[0].message.content, "same seed, same reply");
     // +100 on one token outweighs anything a model's logits say: greedy picks it every time.
-    const id = tokenId(" banana");
+    assert.equal(bananaIds.length, 1, "' banana' is one token");
+    const id = bananaIds[0];
     const steered = await client.completions.create({
       model: "any", prompt: "Once upon a time", max_tokens: 5, temperature: 0, logit_bias: {[id]: 100},
     });
@@ -197,7 +197,7 @@ describe("edgelm serve with the openai client", () => {
   test("a client that goes away mid-stream stops the generation", async () => {
     // Banned end-of-turn tokens and no token limit: without the cancel this request
     // would run until its 1024-token context is full.
-    const logit_bias = Object.fromEntries(eogTokenIds(tinyModel()).map((id) => [String(id), -100]));
+    const logit_bias = Object.fromEntries(eogIds.map((id) => [String(id), -100]));
     const before = await health(server);
     const controller = new AbortController();
     const stream = await client.chat.completions.create(

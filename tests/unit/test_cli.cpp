@@ -45,7 +45,7 @@ Result run(const std::string& args) {
 std::string vocab(const char* name) { return (test::shared_testdata() / "vocab" / name).string(); }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat", "bench", "compare"}) {
+  for (const char* sub : {"", "info", "synth", "run", "tokenize", "detokenize", "template", "chat", "bench"}) {
     const Result r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -297,7 +297,9 @@ TEST_F(CliRunText, FriendlyErrors) {
       {"run -m " + model() + " -p hi --prompt-ids 1", "error: give exactly one prompt"},
       {"run -m " + model() + " -p hi --raw --system x", "error: --raw sends the text as it is"},
       {"run -m " + model() + " --prompt-ids 2 --system x", "error: --system, --template, --raw, --think and --stop"},
-      {"run -m " + model() + " -p 'a long prompt that does not fit' -c 8", "error: the prompt has "},
+      {"run -m " + model() + " -p 'a long prompt that does not fit' -c 8 --kv-policy none", "error: the prompt has "},
+      {"run -m " + model() + " -p hi --kv-policy lru", "error: unknown KV cache policy 'lru'"},
+      {"run -m " + model() + " -p hi --kv-type q4_k", "error: unknown KV cache type 'q4_k'"},
       {"run -m " + model() + " -f /nonexistent/prompt.txt", "error: /nonexistent/prompt.txt: cannot open"},
       {"chat -m /nonexistent/model.gguf", "error: model file not found"},
   };

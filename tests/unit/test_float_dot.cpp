@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/float_dot.h"
 #include "util/half.h"
 
@@ -146,14 +147,12 @@ struct Level {
 
 std::vector<Level> levels_here() {
   std::vector<Level> out;
-#if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
-    out.push_back({avx2_float_dot_kernels(), "avx2"});
-  }
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+  // The instruction sets the kernels are compiled for (kernels/cpu_features.h).
+  const CpuFeatures& f = cpu_features();
+  if (f.supports(CpuLevel::kAvx2) && avx2_float_dot_kernels() != nullptr) out.push_back({avx2_float_dot_kernels(), "avx2"});
+  if (f.supports(CpuLevel::kAvx512) && avx512_float_dot_kernels() != nullptr) {
     out.push_back({avx512_float_dot_kernels(), "avx512"});
   }
-#endif
   return out;
 }
 

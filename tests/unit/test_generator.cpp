@@ -16,29 +16,6 @@
 namespace edgelm {
 namespace {
 
-// Ring layer: 8 slots for a window of 4 (micro-batches of 4). After 20 positions the
-// ring holds 12..19; continuing at position n needs n-3..n-1, so n >= 15.
-TEST(KvCacheTruncate, RingBuffersBoundHowFarBackTheSequenceCanGo) {
-  const LayerKvSpec ring{true, true, 1, 4, 8, 4};
-  const LayerKvSpec full{true, false, 1, 4, 100, 0};
-  KvCache cache({ring, full}, 100, 4);
-  cache.set_n_past(6);  // nothing overwritten yet: any cut works
-  for (uint32_t n = 0; n <= 6; ++n) EXPECT_TRUE(cache.can_truncate(n)) << n;
-  EXPECT_FALSE(cache.can_truncate(7));
-  cache.set_n_past(20);
-  EXPECT_TRUE(cache.can_truncate(20));
-  EXPECT_TRUE(cache.can_truncate(15));
-  EXPECT_FALSE(cache.can_truncate(14));
-  EXPECT_FALSE(cache.can_truncate(5));
-  EXPECT_TRUE(cache.can_truncate(0));
-  EXPECT_THROW(cache.truncate(14), Error);
-  cache.truncate(15);
-  EXPECT_EQ(cache.n_past(), 15u);
-  KvCache only_full({full}, 100, 4);
-  only_full.set_n_past(90);
-  EXPECT_TRUE(only_full.can_truncate(1));
-}
-
 class GeneratorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -189,21 +189,5 @@ TEST(Ops, SoftmaxIgnoresMaskedEntries) {
   EXPECT_NEAR(x[2] / x[0], std::exp(1.0f), 1e-5f);
 }
 
-TEST(KvCache, RingLayersWrapAndFullLayersGrowKeepingContents) {
-  LayerKvSpec ring{true, true, 2, 4, 8, 4};
-  LayerKvSpec full{true, false, 1, 4, 1000, 0};
-  KvCache cache({ring, full, LayerKvSpec{}}, 1000, 4);
-  cache.reserve(10);
-  EXPECT_EQ(cache.key(0, 3, 1), cache.key(0, 11, 1));  // positions 8 apart share a slot
-  EXPECT_NE(cache.key(0, 3, 1), cache.key(0, 3, 0));
-  cache.key(1, 5, 0)[2] = 0x1234;
-  const uint64_t before = cache.allocated_bytes();
-  cache.reserve(900);  // grows the full layer only
-  EXPECT_GT(cache.allocated_bytes(), before);
-  EXPECT_EQ(cache.key(1, 5, 0)[2], 0x1234);
-  // 8 ring positions x 2 heads x 4 dims + 900 full positions x 4 dims, K and V, f16.
-  EXPECT_EQ(cache.allocated_bytes(), (8u * 2 * 4 + 900u * 4) * 2 * 2);
-}
-
 }  // namespace
 }  // namespace edgelm

@@ -1,4 +1,5 @@
 #include "models/gemma4/gemma4_model.h"
+#include "models/gemma4/gemma4_memory.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,23 +41,11 @@ void Gemma4Model::pack_weights() {
 }
 
 KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
-  std::vector<LayerKvSpec> specs(config_.n_layers);
-  for (uint32_t l = 0; l < config_.n_layers; ++l) {
-    if (!config_.owns_kv(l)) continue;
-    LayerKvSpec& s = specs[l];
-    s.owns = true;
-    s.n_kv_heads = config_.n_head_kv[l];
-    s.head_dim = config_.head_dim(l);
-    // A sliding layer needs the window behind the oldest token of a micro-batch plus
-    // the micro-batch itself, rounded up to 256 cells as llama.cpp sizes its SWA cache
-    // (the cell a position lands in decides the order attention sums in); never more
-    // than the context.
-    const uint32_t ring = (config_.sliding_window + n_ubatch + 255) / 256 * 256;
-    s.ring = config_.is_sliding[l] && ring < n_ctx;
-    s.max_positions = s.ring ? ring : n_ctx;
-    s.window = s.ring ? config_.sliding_window : 0;
-  }
-  return KvCache(std::move(specs), n_ctx, n_ubatch);
+  return KvCache(gemma4_kv_layout(config_, n_ctx, n_ubatch), n_ctx, n_ubatch);
+}
+
+uint64_t Gemma4Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
+  return gemma4_scratch_bytes(config_, cache, n_ubatch, threads);
 }
 
 void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
@@ -65,7 +54,7 @@ void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thre
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
   const uint32_t p0 = cache.n_past();
-  cache.reserve(p0 + static_cast<uint32_t>(n));
+  cache.begin_ubatch(static_cast<uint32_t>(n));
 
   // x = token_embd[id] · sqrt(d)                                          [n, d]
   std::vector<float> x(static_cast<size_t>(n * d));
@@ -162,12 +151,7 @@ void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thre
           rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
           rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
           rms_norm(vj, nullptr, hd, c.rms_eps, vj);
-          uint16_t* kc = cache.key(l, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
-          uint16_t* vc = cache.value(l, p0 + static_cast<uint32_t>(t), static_cast<uint32_t>(j));
-          for (int64_t e = 0; e < hd; ++e) {
-            kc[e] = f32_to_f16(kj[e]);
-            vc[e] = f32_to_f16(vj[e]);
-          }
+          cache.store(l, static_cast<uint32_t>(t), static_cast<uint32_t>(j), kj, vj);
         }
       }
     }
@@ -224,7 +208,7 @@ void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thre
     }
     if (trace) trace->layer_output.push_back(last_row(x, d));
   }
-  cache.set_n_past(p0 + static_cast<uint32_t>(n));
+  cache.end_ubatch();
 
   if (logits == nullptr) return;
   // logits = softcap(output · rms(x_last, output_norm))                   [V]

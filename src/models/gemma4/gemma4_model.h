@@ -33,6 +33,7 @@ class Gemma4Model final : public Model {
   uint32_t n_layers() const override { return config_.n_layers; }
   uint32_t context_length() const override { return config_.context_length; }
   KvCache new_cache(uint32_t n_ctx, uint32_t n_ubatch) const override;
+  uint64_t scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const override;
   void pack_weights() override;
 
  private:

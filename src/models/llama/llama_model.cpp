@@ -79,7 +79,7 @@ void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Threa
   const LlamaWeights& w = weights_;
   const int64_t d = c.d_model, hd = c.head_dim;
   const uint32_t p0 = cache.n_past();
-  cache.reserve(p0 + static_cast<uint32_t>(n));
+  cache.begin_ubatch(static_cast<uint32_t>(n));
 
   // x = token_embd[id]                                                    [n, d]
   std::vector<float> x = embed_tokens(w.token_embd, tokens, n);
@@ -104,7 +104,7 @@ void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Threa
     matmul(lw.attn_v, h.data(), n, v.data(), pool);
     rope.apply(RopePairing::kNormal, q.data(), H, hd);
     rope.apply(RopePairing::kNormal, k.data(), KV, hd);
-    store_kv(cache, l, p0, n, KV, hd, k.data(), v.data());
+    store_kv(cache, l, n, KV, hd, k.data(), v.data());
 
     // x += attn_output · softmax(q·Kᵀ / sqrt(hd)) · V                         [n, d]
     add_attention(q.data(), n, p0, c.attention_shape(l), cache, l, lw.attn_output, pool, x.data());
@@ -115,7 +115,7 @@ void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Threa
     add_gated_ffn(lw.ffn, FfnActivation::kSilu, h.data(), r.n, pool, r.x);
     if (trace) trace->layer_output.emplace_back(x.end() - d, x.end());
   }
-  cache.set_n_past(p0 + static_cast<uint32_t>(n));
+  cache.end_ubatch();
 
   // logits = output · rms(x_last, output_norm)                            [V]
   if (logits != nullptr) final_logits(x.data() + (n - 1) * d, w.output_norm, c.rms_eps, w.output, pool, logits, trace);

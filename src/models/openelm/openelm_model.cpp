@@ -63,7 +63,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
   const OpenElmWeights& w = weights_;
   const int64_t d = c.d_model, hd = c.head_dim;
   const uint32_t p0 = cache.n_past();
-  cache.reserve(p0 + static_cast<uint32_t>(n));
+  cache.begin_ubatch(static_cast<uint32_t>(n));
 
   // x = token_embd[id]                                                    [n, d]
   std::vector<float> x = embed_tokens(w.token_embd, tokens, n);
@@ -91,7 +91,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
     rms_norm_rows(k.data(), lw.attn_k_norm, n * KV, hd, c.rms_eps, k.data());
     rope.apply(RopePairing::kNeox, q.data(), H, hd);
     rope.apply(RopePairing::kNeox, k.data(), KV, hd);
-    store_kv(cache, l, p0, n, KV, hd, k.data(), v.data());
+    store_kv(cache, l, n, KV, hd, k.data(), v.data());
 
     // x += attn_output · softmax(q·Kᵀ / sqrt(hd)) · V                         [n, d]
     add_attention(q.data(), n, p0, c.attention_shape(l), cache, l, lw.attn_output, pool, x.data());
@@ -102,7 +102,7 @@ void OpenElmModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thr
     add_gated_ffn(lw.ffn, FfnActivation::kSilu, h.data(), r.n, pool, r.x);
     if (trace) trace->layer_output.emplace_back(x.end() - d, x.end());
   }
-  cache.set_n_past(p0 + static_cast<uint32_t>(n));
+  cache.end_ubatch();
 
   // logits = token_embd · rms(x_last, output_norm)                        [V]
   if (logits != nullptr) {
