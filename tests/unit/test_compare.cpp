@@ -1,10 +1,6 @@
 // What `edgelm compare` reports before running anything (model_facts: parameters, KV
 // cache sizes) and how it draws them (bar_chart_svg); the command itself end to end.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "models/model.h"
@@ -94,28 +90,14 @@ TEST(BarChartSvg, DrawsEveryBarWithEscapedText) {
   EXPECT_NE(svg.find(">n/a<"), std::string::npos);
 }
 
-struct Result {
-  int status;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  FILE* p = popen((std::string(EDGELM_BINARY) + " " + args + " 2>/dev/null").c_str(), "r");
-  Result r{};
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
+test::CommandResult run(const std::string& args) { return test::run_command(std::string(EDGELM_BINARY) + " " + args); }
 
 TEST(CompareCommand, TableJsonAndChartForThreeArchitectures) {
   test::TempDir dir;
   const std::string a = synth(dir, "tiny"), b = synth(dir, "llama-tiny"), c = synth(dir, "openelm-tiny");
   const std::string models = " -m " + a + " -m " + b + " -m " + c;
   const std::string chart = dir.file("chart.svg");
-  const Result j = run("compare" + models + " -p 8 -n 2 -r 2 -t 2 --json --chart " + chart);
+  const test::CommandResult j = run("compare" + models + " -p 8 -n 2 -r 2 -t 2 --json --chart " + chart);
   ASSERT_EQ(j.status, 0);
   const auto doc = nlohmann::json::parse(j.out);
   EXPECT_EQ(doc["threads"], 2);
@@ -141,7 +123,7 @@ TEST(CompareCommand, TableJsonAndChartForThreeArchitectures) {
   EXPECT_NE(text.find("decoding, tg2"), std::string::npos);
 
   const std::string json_file = dir.file("compare.json");
-  const Result t = run("compare" + models + " -p 8 -n 2 -t 2 --json-file " + json_file);
+  const test::CommandResult t = run("compare" + models + " -p 8 -n 2 -t 2 --json-file " + json_file);
   ASSERT_EQ(t.status, 0);
   const auto saved = test::read_bytes(json_file);
   EXPECT_EQ(nlohmann::json::parse(std::string(saved.begin(), saved.end()))["models"].size(), 3u);

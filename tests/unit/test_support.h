@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 namespace edgelm::test {
 
@@ -44,6 +47,28 @@ inline void write_bytes(const std::string& path, const std::vector<uint8_t>& byt
 inline std::filesystem::path shared_testdata() {
   if (const char* env = std::getenv("EDGELM_SHARED_DIR"); env && *env) return std::filesystem::path(env) / "testdata";
   return (std::filesystem::path(EDGELM_SOURCE_DIR) / ".." / "shared" / "testdata").lexically_normal();
+}
+
+struct CommandResult {
+  int status = -1;  // exit status (128 + signal when killed)
+  std::string out;
+  std::string err;
+};
+
+// Runs `command_line` through the shell, capturing stdout and stderr.
+inline CommandResult run_command(const std::string& command_line) {
+  TempDir dir;
+  const std::string err_file = dir.file("stderr");
+  FILE* p = popen((command_line + " 2>" + err_file).c_str(), "r");
+  CommandResult r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int raw = pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  const auto err = read_bytes(err_file);
+  r.err.assign(err.begin(), err.end());
+  return r;
 }
 
 }  // namespace edgelm::test
