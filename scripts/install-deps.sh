@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev
           libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev
+          libstb-dev libwebp-dev pkg-config
           tmux git)
 missing=()
 for p in "${packages[@]}"; do

@@ -18,10 +18,12 @@
 #include "cli/reply_printer.h"
 #include "cli/sampling_options.h"
 #include "cli/text_model.h"
+#include "cli/vision_input.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::cli {
 namespace {
@@ -38,6 +40,7 @@ struct ChatArgs {
   std::vector<std::string> stops;
   SamplingParams sampling;
   bool verbose = false;
+  std::string mmproj;
 };
 
 enum class LineResult { line, eof, interrupted };
@@ -66,17 +69,19 @@ std::string trim(const std::string& s) {
 }
 
 constexpr const char* kHelp =
+    "  /image FILE  show the model an image with your next message (needs --mmproj)\n"
     "  /reset   forget the conversation (the system prompt stays)\n"
     "  /exit    quit (also /quit or Ctrl-D)\n"
     "  Ctrl-C   stop the answer being written\n";
 
 class ChatLoop {
  public:
-  ChatLoop(const ChatArgs& a, TextModel& tm, ThreadPool& pool)
+  ChatLoop(const ChatArgs& a, TextModel& tm, ThreadPool& pool, VisionSupport& vision)
       : a_(a),
         tm_(tm),
+        vision_(vision),
         conversation_(tm.chat_template, tm.render_options(a.think)),
-        generator_(*tm.model, pool, a.ctx, a.ubatch),
+        generator_(*tm.model, pool, a.ctx, vision.ubatch_for(a.ubatch, vision.max_image_tokens())),
         sampler_(a.sampling, tm.model->config().n_vocab) {
     conversation_.set_system(a.system);
   }
@@ -106,9 +111,15 @@ class ChatLoop {
         std::fputs(kHelp, stdout);
         continue;
       }
+      if (text == "/image" || text.starts_with("/image ")) {
+        attach_image(trim(text.substr(6)));
+        continue;
+      }
       if (text == "/reset") {
         conversation_.reset();
         sampler_.reset();
+        images_.clear();
+        pending_images_ = 0;
         std::printf("(conversation cleared)\n");
         continue;
       }
@@ -121,12 +132,31 @@ class ChatLoop {
   }
 
  private:
+  void attach_image(const std::string& path) {
+    if (path.empty()) {
+      std::printf("usage: /image FILE\n");
+      return;
+    }
+    try {
+      images_.push_back(vision_.embed_file(path));
+      ++pending_images_;
+      std::printf("(image attached: %u tokens; it goes with your next message)\n", images_.back()->n_tokens);
+    } catch (const Error& e) {
+      std::printf("error: %s\n", e.what());
+    }
+  }
+
   // The prompt for the next reply, dropping the oldest turns while the history does
-  // not fit the context with room to answer.
-  bool fit_prompt(std::vector<int32_t>& ids) {
+  // not fit the context with room to answer. The prompt's image markers stand for the
+  // most recent images (dropped turns take the oldest with them).
+  bool fit_prompt(TokenizedPrompt& prompt) {
     const uint32_t room = std::min<uint32_t>(256, a_.ctx / 4);
     while (true) {
-      ids = tm_.encode_prompt(conversation_.render_for_reply());
+      const std::string rendered = conversation_.render_for_reply();
+      const size_t shown = std::min(count_image_markers(rendered), images_.size());
+      images_.erase(images_.begin(), images_.end() - static_cast<std::ptrdiff_t>(shown));
+      prompt = tokenize_with_images(rendered, images_, tm_.tokenizer, tm_.special.bos);
+      const std::vector<int32_t>& ids = prompt.tokens;
       if (ids.size() + room <= a_.ctx) return true;
       if (!conversation_.drop_oldest_turn()) {
         std::printf("(this message is %zu tokens; the context holds %u with room to answer: try a shorter one, or "
@@ -139,13 +169,25 @@ class ChatLoop {
   }
 
   void reply(const std::string& text) {
-    conversation_.add_user(text);
-    std::vector<int32_t> ids;
-    if (!fit_prompt(ids)) {
+    std::string content;
+    for (size_t i = 0; i < pending_images_; ++i) content += kImageMarker;
+    conversation_.add_user(content + text);
+    const size_t attached = pending_images_;
+    pending_images_ = 0;
+    TokenizedPrompt prompt;
+    bool fits = false;
+    try {
+      fits = fit_prompt(prompt);
+    } catch (const Error& e) {
+      std::printf("error: %s\n", e.what());
+    }
+    if (!fits) {
+      // The message is taken back, and its images with it.
       conversation_.drop_last_message();
+      images_.resize(images_.size() - std::min(attached, images_.size()));
       return;
     }
-    generator_.set_prompt(ids);
+    generator_.set_prompt(prompt.tokens, prompt.images);
     ReplySettings settings;
     settings.stops = a_.stops;
     settings.max_tokens = a_.n_predict;
@@ -170,6 +212,9 @@ class ChatLoop {
 
   const ChatArgs& a_;
   TextModel& tm_;
+  VisionSupport& vision_;
+  std::vector<std::shared_ptr<const ImageEmbedding>> images_;  // those the conversation shows, oldest first
+  size_t pending_images_ = 0;  // attached for the next message
   Conversation conversation_;
   Generator generator_;
   Sampler sampler_;
@@ -182,7 +227,8 @@ int run_chat(const ChatArgs& a) {
   const uint32_t max_ctx = tm.model->config().context_length;
   if (a.ctx == 0 || a.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, max_ctx);
   ThreadPool pool(resolve_threads(a.threads));
-  ChatLoop loop(a, tm, pool);
+  VisionSupport vision(a.mmproj, *tm.model, pool);
+  ChatLoop loop(a, tm, pool, vision);
   return loop.run();
 }
 
@@ -192,8 +238,8 @@ Command add_chat_command(CLI::App& app) {
   auto a = std::make_shared<ChatArgs>();
   CLI::App* sub = app.add_subcommand(
       "chat",
-      "Chat with a model in the terminal: multi-turn, streaming. In the chat, /reset clears the conversation, "
-      "/exit quits, Ctrl-C stops the answer being written.");
+      "Chat with a model in the terminal: multi-turn, streaming. In the chat, /image FILE shows the model an "
+      "image (with --mmproj), /reset clears the conversation, /exit quits, Ctrl-C stops the answer being written.");
   sub->add_option("-m,--model", a->model, "GGUF model file")->required();
   sub->add_option("-s,--system", a->system, "System prompt for the conversation");
   sub->add_option("--template", a->template_path, "Jinja chat template file instead of the model's own");
@@ -208,6 +254,7 @@ Command add_chat_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
+  sub->add_option("--mmproj", a->mmproj, "Vision encoder GGUF (mmproj, projector gemma4v): enables /image FILE");
   sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");
   return {sub, [a] { return run_chat(*a); }};
 }

@@ -51,6 +51,8 @@ struct RunArgs {
   std::string logits_out;
   std::string trace_out;
   std::string force_ids;
+  std::string mmproj;
+  std::vector<std::string> images;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -146,6 +148,8 @@ int run_text_mode(const RunArgs& a) {
   o.ctx = a.ctx;
   o.ubatch = a.ubatch;
   o.threads = a.threads;
+  o.mmproj = a.mmproj;
+  o.images = a.images;
   return run_text(o);
 }
 
@@ -153,8 +157,8 @@ int run(const RunArgs& a) {
   const int modes = !a.prompt_ids.empty() + !a.prompt_text.empty() + !a.prompt_file.empty();
   if (modes != 1) fail("give exactly one prompt: -p TEXT, -f FILE or --prompt-ids IDS");
   if (a.prompt_ids.empty()) return run_text_mode(a);
-  if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty()) {
-    fail("--system, --template, --raw, --think and --stop apply to text prompts (-p/-f), not --prompt-ids");
+  if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty() || !a.images.empty()) {
+    fail("--system, --template, --raw, --think, --stop and --image apply to text prompts (-p/-f), not --prompt-ids");
   }
   const std::vector<int32_t> prompt = parse_ids(a.prompt_ids);
   // Teacher forcing: feed these tokens instead of the model's choices (still reporting
@@ -267,6 +271,10 @@ Command add_run_command(CLI::App& app) {
                 "Let the model reason first (Gemma 4 thinking mode); its thoughts go to stderr, apart from the "
                 "answer");
   sub->add_option("--stop", a->stops, "Stop the reply at this text (repeatable; text prompts)");
+  sub->add_option("--mmproj", a->mmproj, "Vision encoder GGUF (mmproj, projector gemma4v) for --image");
+  sub->add_option("--image", a->images,
+                  "Image file (PNG, JPEG, WebP, GIF, BMP) shown to the model before the prompt text, or where the "
+                  "text has <__media__> markers (repeatable; needs --mmproj)");
   sub->add_option("--prompt-ids", a->prompt_ids, "Prompt as token ids, e.g. \"2 9259 1902\" (include BOS yourself)");
   sub->add_option("-n,--n-predict", a->n_predict,
                   "Tokens to generate [default: text prompts until the model ends its turn (-1), --prompt-ids 32]");

@@ -11,6 +11,7 @@
 #include "cli/paths.h"
 #include "quant/tensor_type.h"
 #include "synth/synth_gemma4.h"
+#include "synth/synth_gemma4v.h"
 #include "util/error.h"
 
 namespace edgelm::cli {
@@ -22,6 +23,7 @@ struct SynthArgs {
   std::string vocab;
   uint64_t seed = 42;
   std::string out;
+  std::string mmproj_out;
   int threads = 0;
   std::vector<std::string> tensor_types;
 };
@@ -44,7 +46,10 @@ Command add_synth_command(CLI::App& app) {
                   "GGUF whose tokenizer.* metadata (vocabulary, merges, chat template) is copied "
                   "[default: the Gemma 4 vocab in ../shared/testdata/vocab]");
   sub->add_option("--seed", args->seed, "Random seed (same seed, same file)")->capture_default_str();
-  sub->add_option("-o,--output", args->out, "Output GGUF path")->required();
+  sub->add_option("-o,--output", args->out, "Output GGUF path (the text model)");
+  sub->add_option("--mmproj-out", args->mmproj_out,
+                  "Also (or only) write the matching vision encoder (mmproj GGUF, projector gemma4v) of the "
+                  "preset: tiny, or the real E2B/E4B vision dimensions");
   sub->add_option("-t,--threads", args->threads, "Threads [default: all cores]");
   sub->add_option("--tensor-type", args->tensor_types,
                   "REGEX=TYPE: weights whose name matches REGEX get TYPE (repeatable, first match wins), "
@@ -53,10 +58,13 @@ Command add_synth_command(CLI::App& app) {
   auto run = [args]() -> int {
     const auto quant = type_from_name(args->quant);
     if (!quant) fail("unknown --quant '{}' (supported: {})", printable(args->quant), quantizable_type_names());
+    if (args->out.empty() && args->mmproj_out.empty()) fail("give an output: -o FILE and/or --mmproj-out FILE");
     SynthOptions o;
     o.preset = args->preset;
     o.quant = *quant;
-    o.vocab_path = args->vocab.empty() ? default_vocab_path("ggml-vocab-gemma-4.gguf") : args->vocab;
+    if (!args->out.empty()) {
+      o.vocab_path = args->vocab.empty() ? default_vocab_path("ggml-vocab-gemma-4.gguf") : args->vocab;
+    }
     o.seed = args->seed;
     for (const std::string& spec : args->tensor_types) {
       const size_t eq = spec.rfind('=');
@@ -79,13 +87,27 @@ Command add_synth_command(CLI::App& app) {
                    static_cast<double>(total) / (1 << 30), secs, tty ? "" : "\n");
       std::fflush(stderr);
     };
-    const SynthReport r = synth_gemma4(o);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (tty) std::fprintf(stderr, "\n");
-    std::fprintf(stderr, "wrote %s: gemma4 %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
-                 o.out_path.c_str(), o.preset.c_str(), type_name(o.quant),
-                 static_cast<unsigned long long>(r.n_tensors), r.n_vocab,
-                 static_cast<double>(r.file_bytes) / (1 << 30), secs, o.threads);
+    if (!o.out_path.empty()) {
+      const SynthReport r = synth_gemma4(o);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (tty) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "wrote %s: gemma4 %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
+                   o.out_path.c_str(), o.preset.c_str(), type_name(o.quant),
+                   static_cast<unsigned long long>(r.n_tensors), r.n_vocab,
+                   static_cast<double>(r.file_bytes) / (1 << 30), secs, o.threads);
+    }
+    if (!args->mmproj_out.empty()) {
+      MmprojSynthOptions m;
+      m.preset = o.preset;
+      m.quant = o.quant;
+      m.seed = o.seed;
+      m.out_path = args->mmproj_out;
+      m.threads = o.threads;
+      const MmprojSynthReport r = synth_gemma4v(m);
+      std::fprintf(stderr, "wrote %s: gemma4v mmproj %s %s, %llu tensors, %.1f MiB\n", m.out_path.c_str(),
+                   m.preset.c_str(), type_name(m.quant), static_cast<unsigned long long>(r.n_tensors),
+                   static_cast<double>(r.file_bytes) / (1 << 20));
+    }
     return 0;
   };
   return {sub, run};

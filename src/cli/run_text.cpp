@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "chat/conversation.h"
@@ -9,10 +10,12 @@
 #include "cli/model_loading.h"
 #include "cli/reply_printer.h"
 #include "cli/text_model.h"
+#include "cli/vision_input.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::cli {
 
@@ -25,22 +28,34 @@ int run_text(const TextRunOptions& o) {
   const uint32_t max_ctx = tm.model->config().context_length;
   if (o.ctx == 0 || o.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", o.ctx, max_ctx);
 
-  std::string prompt_text = o.prompt;
+  const int threads = resolve_threads(o.threads);
+  ThreadPool pool(threads);
+  VisionSupport vision(o.mmproj, *tm.model, pool);
+  std::vector<std::shared_ptr<const ImageEmbedding>> images;
+  uint32_t image_tokens = 0;
+  for (const std::string& path : o.images) {
+    images.push_back(vision.embed_file(path));
+    image_tokens = std::max(image_tokens, images.back()->n_tokens);
+  }
+
+  const std::string user_text = with_image_markers(o.prompt, images.size());
+  std::string prompt_text = user_text;
   if (!o.raw) {
     Conversation conversation(tm.chat_template, tm.render_options(o.think));
     conversation.set_system(o.system);
-    conversation.add_user(o.prompt);
+    conversation.add_user(user_text);
     prompt_text = conversation.render_for_reply();
   }
-  const std::vector<int32_t> prompt = o.raw ? tm.tokenizer.encode(prompt_text, true, true) : tm.encode_prompt(prompt_text);
-  if (prompt.empty()) fail("the prompt is empty");
+  const TokenizedPrompt prompt =
+      tokenize_with_images(prompt_text, images, tm.tokenizer, o.raw ? "" : std::string_view(tm.special.bos));
+  if (prompt.tokens.empty()) fail("the prompt is empty");
 
-  const int threads = resolve_threads(o.threads);
-  ThreadPool pool(threads);
-  Generator generator(*tm.model, pool, o.ctx, o.ubatch);
+  Generator generator(*tm.model, pool, o.ctx, vision.ubatch_for(o.ubatch, image_tokens));
   Sampler sampler(o.sampling, tm.model->config().n_vocab);
-  for (int32_t t : prompt) sampler.accept(t);
-  generator.set_prompt(prompt);
+  for (int32_t t : prompt.tokens) {
+    if (t != kImageTokenId) sampler.accept(t);
+  }
+  generator.set_prompt(prompt.tokens, prompt.images);
 
   InterruptScope interrupts;
   ReplySettings settings;

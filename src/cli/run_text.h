@@ -22,6 +22,8 @@ struct TextRunOptions {
   uint32_t ctx = 4096;
   uint32_t ubatch = 512;
   int threads = 0;
+  std::string mmproj;               // vision encoder for the images
+  std::vector<std::string> images;  // image files, shown before the prompt text (or at its markers)
 };
 
 int run_text(const TextRunOptions& o);

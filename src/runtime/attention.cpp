@@ -19,15 +19,15 @@ struct AttendScratch {
   std::vector<const uint16_t*> rows;
 };
 
-// One query head over positions [first, pos] of the layer; `end` is the micro-batch's
+// One query head over positions [first, last] of the layer; `end` is the micro-batch's
 // end position (it decides llama.cpp's n_kv, the span the weighted sum runs over).
 void attend(const float* q, const AttentionShape& shape, const KvCache& cache, uint32_t layer, uint32_t kv_head,
-            uint32_t first, uint32_t pos, uint32_t end, AttendScratch& s, float* out) {
+            uint32_t first, uint32_t last, uint32_t end, AttendScratch& s, float* out) {
   const uint32_t hd = shape.head_dim;
   s.q16.resize(hd);
   for (uint32_t k = 0; k < hd; ++k) s.q16[k] = f32_to_f16(q[k]);
   // Visible cells in cell order (a ring wraps: positions and cells differ in order).
-  const uint32_t n = pos - first + 1;
+  const uint32_t n = last - first + 1;
   s.cells.resize(n);
   for (uint32_t i = 0; i < n; ++i) s.cells[i] = cache.cell_of(layer, first + i);
   std::sort(s.cells.begin(), s.cells.end());
@@ -61,7 +61,8 @@ void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& sha
       const int64_t t = th / H, i = th % H;
       const uint32_t pos = p0 + static_cast<uint32_t>(t);
       const uint32_t first = shape.window > 0 && pos + 1 > shape.window ? pos + 1 - shape.window : 0;
-      attend(q + th * hd, shape, cache, kv_layer, static_cast<uint32_t>(i / group), first, pos, end, scratch,
+      const uint32_t last = shape.see_whole_batch ? end - 1 : pos;
+      attend(q + th * hd, shape, cache, kv_layer, static_cast<uint32_t>(i / group), first, last, end, scratch,
              out + th * hd);
     }
   });

@@ -47,36 +47,108 @@ Generator::Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx,
       logits_(model.config().n_vocab) {}
 
 void Generator::evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace) {
+  guarded([&] { model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace); });
+}
+
+void Generator::guarded(const std::function<void()>& evaluation) {
   try {
-    model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace);
+    evaluation();
   } catch (...) {
     // A failed evaluation leaves the cache part-written: forget it all rather than
     // trust it on the next call.
     cache_.truncate(0);
     tokens_.clear();
+    images_.clear();
     throw;
   }
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace) {
+void Generator::evaluate_from(size_t from, Gemma4Trace* trace) {
+  size_t pos = from;
+  for (const PromptImage& image : images_) {
+    if (image.end() <= pos) continue;
+    if (image.position > pos) evaluate(std::span<const int32_t>(tokens_).subspan(pos, image.position - pos));
+    guarded([&] {
+      model_.eval_embeddings(cache_, image.embedding->rows, n_ubatch_, pool_, logits_.data(),
+                             model_.images_bidirectional());
+    });
+    pos = image.end();
+  }
+  if (pos < tokens_.size()) evaluate(std::span<const int32_t>(tokens_).subspan(pos), trace);
+}
+
+size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
+  const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
+  size_t common =
+      static_cast<size_t>(std::mismatch(tokens.begin(), tokens.end(), tokens_.begin(), tokens_.begin() + cached).first -
+                          tokens.begin());
+  // Equal placeholders are not equal images: an image counts only when the same one
+  // (key) sits at the same place in both sequences; else the prefix ends where it starts.
+  auto same_image_in = [](const PromptImage& image, std::span<const PromptImage> others) {
+    return std::any_of(others.begin(), others.end(), [&](const PromptImage& o) {
+      return o.position == image.position && o.embedding->key == image.embedding->key &&
+             o.embedding->n_tokens == image.embedding->n_tokens;
+    });
+  };
+  for (const PromptImage& image : images) {
+    if (image.position < common && !same_image_in(image, images_)) common = image.position;
+  }
+  for (const PromptImage& image : images_) {
+    if (image.position < common && !same_image_in(image, images)) common = image.position;
+  }
+  return common;
+}
+
+void Generator::set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace) { prompt(tokens, {}, trace); }
+
+void Generator::set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images) {
+  prompt(tokens, images, nullptr);
+}
+
+void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, Gemma4Trace* trace) {
   if (tokens.empty()) fail("the prompt is empty");
   if (tokens.size() > cache_.n_ctx()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
   }
+  // Placeholders exactly where the images are.
+  size_t next = 0;
+  for (const PromptImage& image : images) {
+    if (!image.embedding || image.embedding->n_tokens == 0 || image.position < next || image.end() > tokens.size()) {
+      fail("image rows at positions {}.. do not fit the prompt of {} tokens (or overlap)", image.position,
+           tokens.size());
+    }
+    if (image.embedding->width != model_.config().d_model ||
+        image.embedding->rows.size() != static_cast<size_t>(image.embedding->n_tokens) * image.embedding->width) {
+      fail("image embedding of {}-wide rows does not fit the model's width {}", image.embedding->width,
+           model_.config().d_model);
+    }
+    for (size_t i = next; i < image.position; ++i) {
+      if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);
+    }
+    for (size_t i = image.position; i < image.end(); ++i) {
+      if (tokens[i] != kImageTokenId) fail("position {} belongs to an image but holds token {}", i, tokens[i]);
+    }
+    next = image.end();
+  }
+  for (size_t i = next; i < tokens.size(); ++i) {
+    if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);
+  }
   const auto start = Clock::now();
-  const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
-  const size_t common =
-      static_cast<size_t>(std::mismatch(tokens.begin(), tokens.end(), tokens_.begin(), tokens_.begin() + cached).first -
-                          tokens.begin());
   // Re-evaluate at least the last token: its logits are where generation starts.
-  uint32_t keep = static_cast<uint32_t>(std::min(common, tokens.size() - 1));
-  if (!cache_.can_truncate(keep)) keep = 0;
-  cache_.truncate(keep);
-  std::vector<int32_t> next(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
-  tokens_.swap(next);
-  evaluate(std::span<const int32_t>(tokens_).subspan(keep), trace);
+  size_t keep = std::min(common_prefix(tokens, images), tokens.size() - 1);
+  // Images are evaluated whole: never keep part of one.
+  for (const PromptImage& image : images) {
+    if (image.position < keep && keep < image.end()) keep = image.position;
+  }
+  if (!cache_.can_truncate(static_cast<uint32_t>(keep))) keep = 0;
+  cache_.truncate(static_cast<uint32_t>(keep));
+  std::vector<int32_t> next_tokens(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
+  std::vector<PromptImage> next_images(images.begin(), images.end());
+  tokens_.swap(next_tokens);
+  images_.swap(next_images);
+  evaluate_from(keep, trace);
   stats_ = GenerationStats{};
-  stats_.prompt_tokens_reused = keep;
+  stats_.prompt_tokens_reused = static_cast<uint32_t>(keep);
   stats_.prompt_tokens_evaluated = static_cast<uint32_t>(tokens_.size() - keep);
   stats_.prompt_ms = ms_since(start);
 }

@@ -12,6 +12,7 @@
 
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/kv_cache.h"
+#include "runtime/prompt_images.h"
 #include "sample/sampler.h"
 
 namespace edgelm {
@@ -65,6 +66,11 @@ class Generator {
   // Throws edgelm::Error for an empty prompt or one longer than the context.
   // With `trace`, records the last token's intermediate values.
   void set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  // The same with images: `tokens` holds kImageTokenId at the positions of each image
+  // (in order, not overlapping), whose rows the model reads instead. A cached image is
+  // reused when the same image (key) sits at the same position; an image is always
+  // evaluated whole.
+  void set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images);
 
   // Samples tokens until one of the FinishReasons. The tokens are appended to the
   // sequence (prompt + generated never exceeds the context); the last one is evaluated
@@ -80,12 +86,20 @@ class Generator {
 
  private:
   void evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  // Runs one evaluation; if it throws, the cache is forgotten (it may be part-written).
+  void guarded(const std::function<void()>& evaluation);
+  void prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, Gemma4Trace* trace);
+  // Evaluates tokens_[from..] in text runs and images.
+  void evaluate_from(size_t from, Gemma4Trace* trace);
+  // Where the cached sequence and a new one (tokens, images) part, in positions.
+  size_t common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const;
 
   const Gemma4Model& model_;
   ThreadPool& pool_;
   uint32_t n_ubatch_;
   KvCache cache_;
   std::vector<int32_t> tokens_;  // the first cache_.n_past() of them are in the cache
+  std::vector<PromptImage> images_;  // the images among tokens_, in order
   std::vector<float> logits_;
   GenerationStats stats_;
 };

@@ -44,16 +44,20 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
 
-void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-                       float* logits, Gemma4Trace* trace) const {
-  if (tokens.empty()) fail("no tokens to evaluate");
+void Gemma4Model::check_room(const KvCache& cache, size_t n, uint32_t n_ubatch) const {
   if (n_ubatch == 0 || n_ubatch > cache.max_batch()) {
     fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_batch());
   }
-  if (cache.n_past() + tokens.size() > cache.n_ctx()) {
-    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(),
-         tokens.size(), cache.n_ctx());
+  if (cache.n_past() + n > cache.n_ctx()) {
+    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(), n,
+         cache.n_ctx());
   }
+}
+
+void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
+                       float* logits, Gemma4Trace* trace) const {
+  if (tokens.empty()) fail("no tokens to evaluate");
+  check_room(cache, tokens.size(), n_ubatch);
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
       fail("token id {} at index {} is out of range (vocabulary has {} tokens)", tokens[i], i, config_.n_vocab);
@@ -62,23 +66,48 @@ void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t
   for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
     const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
     const bool last = start + n == tokens.size();
-    forward_ubatch(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
+    forward_ubatch(cache, {.tokens = tokens.data() + start}, static_cast<int64_t>(n), pool, last ? logits : nullptr,
                    last ? trace : nullptr);
   }
 }
 
-void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool,
+void Gemma4Model::eval_embeddings(KvCache& cache, std::span<const float> rows, uint32_t n_ubatch, ThreadPool& pool,
+                                  float* logits, bool bidirectional_sliding) const {
+  const size_t d = config_.d_model;
+  if (rows.empty() || rows.size() % d != 0) {
+    fail("embedding input of {} values is not a whole number of {}-wide rows", rows.size(), d);
+  }
+  const size_t n_rows = rows.size() / d;
+  check_room(cache, n_rows, n_ubatch);
+  if (bidirectional_sliding && n_rows > n_ubatch) {
+    fail("an image of {} tokens must be evaluated in one micro-batch for this model (its sliding layers see the "
+         "whole image), but micro-batches hold {} (use a larger --ubatch)",
+         n_rows, n_ubatch);
+  }
+  for (size_t start = 0; start < n_rows; start += n_ubatch) {
+    const size_t n = std::min<size_t>(n_ubatch, n_rows - start);
+    const bool last = start + n == n_rows;
+    forward_ubatch(cache, {.embeddings = rows.data() + start * d, .bidirectional_sliding = bidirectional_sliding},
+                   static_cast<int64_t>(n), pool, last ? logits : nullptr, nullptr);
+  }
+}
+
+void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool,
                                  float* logits, Gemma4Trace* trace) const {
+  const int32_t* tokens = input.tokens;
+  // Embedding rows take the padding token's per-layer embedding (vision.md §6).
+  auto token_id = [tokens](int64_t t) -> int64_t { return tokens ? tokens[t] : 0; };
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
   const uint32_t p0 = cache.n_past();
   cache.reserve(p0 + static_cast<uint32_t>(n));
 
-  // x = token_embd[id] · sqrt(d)                                          [n, d]
+  // x = token_embd[id] · sqrt(d), or the given embedding rows as they are [n, d]
   std::vector<float> x(static_cast<size_t>(n * d));
   const float embd_scale = std::sqrt(static_cast<float>(d));
-  for (int64_t t = 0; t < n; ++t) {
+  if (input.embeddings) std::copy(input.embeddings, input.embeddings + n * d, x.begin());
+  for (int64_t t = 0; t < n && tokens; ++t) {
     float* xt = x.data() + t * d;
     dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(tokens[t]) * w.token_embd.row_bytes,
                    xt, d);
@@ -106,7 +135,7 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     std::vector<float> row(static_cast<size_t>(L * P));
     for (int64_t t = 0; t < n; ++t) {
       const WeightMatrix& pt = w.per_layer_token_embd;
-      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(tokens[t]) * pt.row_bytes, row.data(), L * P);
+      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(token_id(t)) * pt.row_bytes, row.data(), L * P);
       for (int64_t l = 0; l < L; ++l) {
         float* m = ple.data() + (t * L + l) * P;
         for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
@@ -187,6 +216,7 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t 
     shape.head_dim = static_cast<uint32_t>(hd);
     shape.window = sliding ? c.sliding_window : 0;
     shape.scale = 1.0f;  // the q/k norms replace 1/sqrt(hd)
+    shape.see_whole_batch = sliding && input.bidirectional_sliding;
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
     attention(q.data(), n, p0, shape, cache, c.kv_source_layer(l), pool, attn.data());
 

@@ -44,9 +44,29 @@ class Gemma4Model {
   void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
             float* logits, Gemma4Trace* trace = nullptr) const;
 
+  // Appends rows given as embeddings instead of token ids (an image's, spec vision.md
+  // §6): `rows` holds n rows of d_model values, used as they are (no sqrt(d) scale);
+  // their per-layer token part is the padding token's (id 0). With
+  // `bidirectional_sliding` the sliding-window layers let the rows see each other in
+  // both directions, which needs them all in one micro-batch (n <= n_ubatch, else an
+  // error); otherwise they are causal like text.
+  void eval_embeddings(KvCache& cache, std::span<const float> rows, uint32_t n_ubatch, ThreadPool& pool,
+                       float* logits, bool bidirectional_sliding) const;
+  // Whether an image's rows are decoded bidirectionally in the sliding layers: as in
+  // llama.cpp, every Gemma 4 size except E2B (d_model 1536) and E4B (2560).
+  bool images_bidirectional() const { return config_.d_model != 1536 && config_.d_model != 2560; }
+
  private:
+  // One micro-batch's input: token ids, or embedding rows (whose ids count as the
+  // padding token for the per-layer inputs).
+  struct UbatchInput {
+    const int32_t* tokens = nullptr;
+    const float* embeddings = nullptr;
+    bool bidirectional_sliding = false;
+  };
   Gemma4Model(GgufFile file, Gemma4Config config);
-  void forward_ubatch(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+  void check_room(const KvCache& cache, size_t n, uint32_t n_ubatch) const;
+  void forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool, float* logits,
                       Gemma4Trace* trace) const;
 
   GgufFile file_;

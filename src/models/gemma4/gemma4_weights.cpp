@@ -5,69 +5,12 @@
 #include <algorithm>
 
 #include "gguf/gguf_reader.h"
-#include "quant/dequantize.h"
-#include "util/error.h"
+#include "models/weight_loader.h"
 
 namespace edgelm {
-namespace {
-
-class Loader {
- public:
-  explicit Loader(const GgufFile& f) : f_(f) {}
-
-  const TensorInfo* find(const std::string& name) const { return f_.find_tensor(name); }
-
-  // A matrix [cols, rows] that must exist with exactly this shape.
-  WeightMatrix matrix(const std::string& name, int64_t cols, int64_t rows) const {
-    return view(f_.tensor(name), cols, rows);
-  }
-  WeightMatrix optional_matrix(const std::string& name, int64_t cols, int64_t rows) const {
-    const TensorInfo* t = find(name);
-    return t ? view(*t, cols, rows) : WeightMatrix{};
-  }
-
-  // A small vector copied to f32 (any dequantizable type).
-  std::vector<float> vector(const std::string& name, int64_t n) const {
-    const TensorInfo& t = f_.tensor(name);
-    if (t.n_elements != static_cast<uint64_t>(n) || t.ne[0] != n) {
-      fail("{}: tensor '{}' has shape {}, expected [{}]", f_.name(), name, t.shape_string(), n);
-    }
-    return to_f32(t);
-  }
-
-  std::vector<float> to_f32(const TensorInfo& t) const {
-    if (!type_traits(t.type).can_dequantize) {
-      fail("{}: tensor '{}' has type {}, which edgelm cannot compute with", f_.name(), t.name, type_name(t.type));
-    }
-    std::vector<float> out(t.n_elements);
-    dequantize_row(t.type, t.data, out.data(), static_cast<int64_t>(t.n_elements));
-    return out;
-  }
-
- private:
-  WeightMatrix view(const TensorInfo& t, int64_t cols, int64_t rows) const {
-    if (t.ne[0] != cols || t.n_rows() != rows || t.n_dims > 2) {
-      fail("{}: tensor '{}' has shape {}, expected [{}, {}]", f_.name(), t.name, t.shape_string(), cols, rows);
-    }
-    if (!type_traits(t.type).can_dequantize) {
-      fail("{}: tensor '{}' has type {}, which edgelm cannot compute with", f_.name(), t.name, type_name(t.type));
-    }
-    WeightMatrix m;
-    m.type = t.type;
-    m.data = t.data;
-    m.cols = cols;
-    m.rows = rows;
-    m.row_bytes = t.row_bytes();
-    return m;
-  }
-
-  const GgufFile& f_;
-};
-
-}  // namespace
 
 Gemma4Weights Gemma4Weights::load(const GgufFile& f, const Gemma4Config& c) {
-  Loader ld(f);
+  WeightLoader ld(f);
   Gemma4Weights w;
   const int64_t d = c.d_model, V = c.n_vocab, P = c.per_layer_dim, L = c.n_layers;
   w.token_embd = ld.matrix("token_embd.weight", d, V);
