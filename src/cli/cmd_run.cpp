@@ -149,6 +149,7 @@ int run_text_mode(const RunArgs& a) {
   o.ubatch = a.ubatch;
   o.threads = a.threads;
   o.mmproj = a.mmproj;
+  o.print_ids = a.ids;
   o.images = a.images;
   return run_text(o);
 }

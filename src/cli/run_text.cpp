@@ -57,6 +57,18 @@ int run_text(const TextRunOptions& o) {
   }
   generator.set_prompt(prompt.tokens, prompt.images);
 
+  if (o.print_ids) {
+    // Token level, for comparisons with other engines: no stop strings, no channels.
+    GenerateOptions options;
+    options.max_tokens = o.n_predict;
+    options.is_eog = [&tm](int32_t t) { return tm.tokenizer.is_eog(t); };
+    options.ignore_eog = o.ignore_eos;
+    const GenerateResult result = generator.generate(sampler, options);
+    std::string line;
+    for (int32_t t : result.tokens) line += fmt::format("{}{}", line.empty() ? "" : " ", t);
+    std::printf("%s\n", line.c_str());
+    return 0;
+  }
   InterruptScope interrupts;
   ReplySettings settings;
   settings.stops = o.stops;

@@ -18,6 +18,7 @@ struct TextRunOptions {
   std::vector<std::string> stops;
   int n_predict = -1;
   bool ignore_eos = false;
+  bool print_ids = false;  // print the generated token ids on one line instead of the text
   SamplingParams sampling;
   uint32_t ctx = 4096;
   uint32_t ubatch = 512;

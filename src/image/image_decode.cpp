@@ -4,6 +4,8 @@
 #include <webp/decode.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -40,6 +42,32 @@ void require_complete_bmp(std::span<const uint8_t> b, std::string_view name) {
   const uint32_t declared = static_cast<uint32_t>(b[2]) | static_cast<uint32_t>(b[3]) << 8 |
                             static_cast<uint32_t>(b[4]) << 16 | static_cast<uint32_t>(b[5]) << 24;
   if (declared > b.size()) fail("{}: truncated BMP: {} of {} bytes", what(name), b.size(), declared);
+}
+
+uint32_t be32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+uint32_t le32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[3]) << 24 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[1]) << 8 | p[0];
+}
+
+// PNG: IHDR's width and height (bytes 16..23, big-endian). BMP (BITMAPINFOHEADER and
+// later): width and height at bytes 18..25, little-endian, the height negative for
+// top-down rows. Sizes past INT_MAX count as INT_MAX (over every limit).
+bool read_fixed_header_size(std::span<const uint8_t> b, ImageHeader& h) {
+  auto clamp_int = [](int64_t v) { return static_cast<int>(std::min<int64_t>(v, INT32_MAX)); };
+  if (h.format == ImageFormat::kPng) {
+    if (b.size() < 24) return false;
+    h.width = clamp_int(be32(&b[16]));
+    h.height = clamp_int(be32(&b[20]));
+    return true;
+  }
+  if (b.size() < 26) return false;
+  if (le32(&b[14]) < 40) return true;  // an old OS/2 header: 16-bit sizes, left to stb
+  h.width = clamp_int(static_cast<int32_t>(le32(&b[18])));
+  const int64_t height = static_cast<int32_t>(le32(&b[22]));
+  h.height = clamp_int(height < 0 ? -height : height);
+  return true;
 }
 
 void check_limits(const ImageHeader& h, std::string_view name, const ImageLimits& limits) {
@@ -129,6 +157,13 @@ ImageHeader read_image_header(std::span<const uint8_t> bytes, std::string_view n
       h.height = features.height;
       break;
     }
+    case ImageFormat::kPng:
+    case ImageFormat::kBmp:
+      // Read the size ourselves: stb refuses very large PNG/BMP sizes with a vague
+      // "unknown image type", and the limits below should say what is wrong.
+      if (!read_fixed_header_size(bytes, h)) fail("{}: truncated {} header", what(name), image_format_name(h.format));
+      if (h.width > 0 && h.height > 0) check_limits(h, name, limits);
+      [[fallthrough]];
     default: {
       int channels = 0;
       if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &h.width, &h.height, &channels)) {

@@ -3,6 +3,7 @@
 #include <stb_image_write.h>
 #include <webp/encode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 

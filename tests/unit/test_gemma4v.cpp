@@ -268,7 +268,8 @@ TEST_F(Gemma4vTest, EncoderMatchesTheSpecReference) {
       const auto want = ref.encode(in.planar, w, h);
       ASSERT_EQ(got.size(), want.size() * 256);
       const double err = relative_rms_error(got, want, 256);
-      EXPECT_LT(err, t == TensorType::F32 ? 2e-3 : 1e-2) << type_name(t) << " " << w << "x" << h;
+      std::printf("  %s %dx%d: relative rms error %.3g\n", type_name(t), w, h, err);
+      EXPECT_LT(err, t == TensorType::F32 ? 5e-4 : 1.5e-3) << type_name(t) << " " << w << "x" << h;
     }
   }
 }
@@ -284,7 +285,7 @@ TEST_F(Gemma4vTest, EncoderOnAPreprocessedImageMatchesTheReference) {
   EXPECT_GE(tokens, 70u);
   const std::vector<float> got = enc->encode(in, pool);
   ASSERT_EQ(got.size(), tokens * 256u);
-  EXPECT_LT(relative_rms_error(got, ref.encode(in.planar, in.width, in.height), 256), 2e-3);
+  EXPECT_LT(relative_rms_error(got, ref.encode(in.planar, in.width, in.height), 256), 5e-4);
 }
 
 TEST_F(Gemma4vTest, EncoderRefusesInputsThatAreNotPreprocessed) {
