@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/float_dot.h"
+#include "kernels/interleaved_dot.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "quant/dequantize.h"
@@ -43,42 +44,40 @@ std::vector<float> table_rows(const WeightMatrix& t, int64_t first, int64_t coun
 }
 
 // Self-attention of every patch over every patch, head by head, as llama.cpp's
-// non-flash path computes it in f32: scores q·k (ggml_vec_dot_f32 order: the permuted
-// operands are not contiguous), softmax with scale 1, then p·V as a matrix product of
-// all queries (whose order depends on the patch count). Queries go in chunks so the
-// score matrix never needs n² floats at once.
+// non-flash path computes it in f32: scores q·k in ggml_vec_dot_f32's order (its
+// permuted operands are not contiguous), softmax with scale 1, then p·V as the matrix
+// product of all queries (whose order depends on the patch count). Keys are stored
+// transposed and values as they are, so each query's dots run across keys / value
+// dims in SIMD lanes (kernels/interleaved_dot.h).
 void attention(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, int64_t n,
                int64_t n_head, int64_t hd, ThreadPool& pool, float* out) {
   const int64_t A = n_head * hd;
-  // Per head: keys as rows [n][hd], values transposed [hd][n].
-  std::vector<float> keys(static_cast<size_t>(n * A)), values_t(static_cast<size_t>(n * A));
-  for (int64_t t = 0; t < n; ++t) {
-    for (int64_t h = 0; h < n_head; ++h) {
-      const float* ks = k.data() + t * A + h * hd;
-      const float* vs = v.data() + t * A + h * hd;
-      std::copy(ks, ks + hd, keys.data() + (h * n + t) * hd);
-      for (int64_t e = 0; e < hd; ++e) values_t[(h * hd + e) * n + t] = vs[e];
+  // Per head: keys transposed [hd][n], values [n][hd].
+  std::vector<float> keys_t(static_cast<size_t>(n * A)), values(static_cast<size_t>(n * A));
+  pool.parallel_ranges(n_head, [&](int64_t h0, int64_t h1) {
+    for (int64_t h = h0; h < h1; ++h) {
+      float* kt = keys_t.data() + h * hd * n;
+      float* vh = values.data() + h * n * hd;
+      for (int64_t t = 0; t < n; ++t) {
+        const float* ks = k.data() + t * A + h * hd;
+        for (int64_t e = 0; e < hd; ++e) kt[e * n + t] = ks[e];
+        std::copy(v.data() + t * A + h * hd, v.data() + t * A + (h + 1) * hd, vh + t * hd);
+      }
     }
-  }
+  });
   const FloatDotOrder pv_order = float_dot_order(n, n);
-  constexpr int64_t kChunk = 32;
+  constexpr int64_t kChunk = 16;  // queries per job
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   pool.parallel_chunks(n_head * chunks, 1, [&](int64_t b, int64_t e) {
     std::vector<float> scores(static_cast<size_t>(n));
     for (int64_t job = b; job < e; ++job) {
       const int64_t h = job / chunks, t0 = (job % chunks) * kChunk, t1 = std::min(n, t0 + kChunk);
-      const auto* head_keys = reinterpret_cast<const uint8_t*>(keys.data() + h * n * hd);
-      const auto* head_values = reinterpret_cast<const uint8_t*>(values_t.data() + h * hd * n);
+      const float* kt = keys_t.data() + h * hd * n;
+      const float* vh = values.data() + h * n * hd;
       for (int64_t t = t0; t < t1; ++t) {
-        const float* qt = q.data() + t * A + h * hd;
-        for (int64_t j = 0; j < n; ++j) {
-          scores[j] = dot_f32_ordered(FloatDotOrder::kVector, head_keys + j * hd * sizeof(float), qt, hd);
-        }
+        dot_f32_interleaved(FloatDotOrder::kVector, kt, n, n, q.data() + t * A + h * hd, hd, scores.data());
         softmax(scores.data(), n);
-        float* o = out + t * A + h * hd;
-        for (int64_t e2 = 0; e2 < hd; ++e2) {
-          o[e2] = dot_f32_ordered(pv_order, head_values + e2 * n * sizeof(float), scores.data(), n);
-        }
+        dot_f32_interleaved(pv_order, vh, hd, hd, scores.data(), n, out + t * A + h * hd);
       }
     }
   });
