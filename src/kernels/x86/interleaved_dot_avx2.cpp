@@ -3,6 +3,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include <vector>
+
 #include "kernels/interleaved_dot.h"
 
 namespace edgelm::avx2 {

@@ -6,6 +6,8 @@
 #endif
 #include <immintrin.h>
 
+#include <vector>
+
 #include "kernels/interleaved_dot.h"
 
 namespace edgelm::avx512 {
