@@ -3,7 +3,7 @@
 # entirely when everything is already there.
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev
-          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev
+          libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev libbenchmark-dev
           libstb-dev libwebp-dev pkg-config
           tmux git)
 missing=()

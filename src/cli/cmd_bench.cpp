@@ -126,7 +126,7 @@ BenchReport measure(const BenchArgs& a, int threads) {
   const auto t_load = Clock::now();
   const auto model = open_model_for_generation(a.model, true);
   r.load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_load).count();
-  o.validate(model->config().context_length);
+  o.validate(model->context_length());
   const GgufFile& file = model->file();
   r.path = a.model;
   r.file_name = std::filesystem::path(a.model).filename().string();
@@ -134,8 +134,8 @@ BenchReport measure(const BenchArgs& a, int threads) {
   r.type_mix = type_mix(file);
   r.kernels = cpu_kernels_description();
   r.file_bytes = file.file_size();
-  r.n_layers = model->config().n_layers;
-  r.n_vocab = model->config().n_vocab;
+  r.n_layers = model->n_layers();
+  r.n_vocab = model->n_vocab();
   r.threads = threads;
   r.weights_per_token = decode_weight_bytes_per_token(file);
 

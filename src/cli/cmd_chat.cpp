@@ -82,7 +82,7 @@ class ChatLoop {
         vision_(vision),
         conversation_(tm.chat_template, tm.render_options(a.think)),
         generator_(*tm.model, pool, a.ctx, vision.ubatch_for(a.ubatch, vision.max_image_tokens())),
-        sampler_(a.sampling, tm.model->config().n_vocab) {
+        sampler_(a.sampling, tm.model->n_vocab()) {
     conversation_.set_system(a.system);
   }
 
@@ -224,7 +224,7 @@ int run_chat(const ChatArgs& a) {
   a.sampling.validate();
   if (a.ubatch == 0) fail("--ubatch must be positive");
   TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
-  const uint32_t max_ctx = tm.model->config().context_length;
+  const uint32_t max_ctx = tm.model->context_length();
   if (a.ctx == 0 || a.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, max_ctx);
   ThreadPool pool(resolve_threads(a.threads));
   VisionSupport vision(a.mmproj, *tm.model, pool);

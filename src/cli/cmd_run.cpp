@@ -14,11 +14,12 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
 #include "cli/sampling_options.h"
 #include "kernels/cpu_features.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
@@ -100,7 +101,7 @@ std::vector<std::pair<int32_t, float>> top_probs(std::span<const float> logits, 
 
 // The prompt's last token, stage by stage, as JSON: compare it with the reference
 // implementation's trace to find the first layer where two engines part.
-void write_trace(const std::string& path, const Gemma4Trace& t) {
+void write_trace(const std::string& path, const ModelTrace& t) {
   std::ofstream f(path);
   if (!f) fail("{}: cannot create", path);
   auto vec = [](const std::vector<float>& v) {
@@ -172,15 +173,14 @@ int run(const RunArgs& a) {
   // token for token with llama.cpp's greedy decoding.
   if (!a.temp_given) sampling.temperature = 0.0f;
   sampling.validate();
-  const auto model = Gemma4Model::open(a.model);
-  const Gemma4Config& c = model->config();
-  if (a.ctx == 0 || a.ctx > c.context_length) {
-    fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, c.context_length);
+  const auto model = open_model_for_generation(a.model, false);
+  if (a.ctx == 0 || a.ctx > model->context_length()) {
+    fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, model->context_length());
   }
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
   Generator generator(*model, pool, a.ctx, a.ubatch);
-  Sampler sampler(sampling, c.n_vocab);
+  Sampler sampler(sampling, model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
 
@@ -192,7 +192,7 @@ int run(const RunArgs& a) {
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  Gemma4Trace trace;
+  ModelTrace trace;
   generator.set_prompt(prompt, a.trace_out.empty() ? nullptr : &trace);
   const auto t1 = clock::now();
   if (!a.trace_out.empty()) write_trace(a.trace_out, trace);

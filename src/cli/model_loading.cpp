@@ -14,11 +14,11 @@ namespace edgelm::cli {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 
-std::unique_ptr<Gemma4Model> open_model_for_generation(const std::string& path, bool show_progress) {
+std::unique_ptr<Model> open_model_for_generation(const std::string& path, bool show_progress) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) fail("model file not found: {}", path);
   if (std::filesystem::is_directory(path, ec)) fail("{}: is a directory, not a GGUF model file", path);
-  auto model = Gemma4Model::open(path);
+  auto model = open_model(path);
   const bool draw = show_progress && stderr_is_terminal();
   const std::string name = std::filesystem::path(path).filename().string();
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
@@ -29,6 +29,7 @@ std::unique_ptr<Gemma4Model> open_model_for_generation(const std::string& path, 
                  static_cast<double>(done) / kGiB, static_cast<double>(total) / kGiB);
     std::fflush(stderr);
   });
+  model->pack_weights();
   if (draw) std::fprintf(stderr, "\r\033[K");
   return model;
 }

@@ -5,14 +5,14 @@
 #include <memory>
 #include <string>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 
 namespace edgelm::cli {
 
 bool stderr_is_terminal();
 
 // `show_progress`: draw "loading NAME 42% (1.2 / 2.9 GiB)" on stderr (terminals only).
-std::unique_ptr<Gemma4Model> open_model_for_generation(const std::string& path, bool show_progress);
+std::unique_ptr<Model> open_model_for_generation(const std::string& path, bool show_progress);
 
 // Thread count from -t (0 = all cores).
 int resolve_threads(int requested);

@@ -25,7 +25,7 @@ int run_text(const TextRunOptions& o) {
   if (o.n_predict < -1) fail("-n must be -1 (until the end of the answer) or more");
   if (o.raw && (!o.system.empty() || o.think)) fail("--raw sends the text as it is: it cannot take --system or --think");
   TextModel tm = open_text_model(o.model, o.template_path, /*need_template=*/!o.raw);
-  const uint32_t max_ctx = tm.model->config().context_length;
+  const uint32_t max_ctx = tm.model->context_length();
   if (o.ctx == 0 || o.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", o.ctx, max_ctx);
 
   const int threads = resolve_threads(o.threads);
@@ -51,7 +51,7 @@ int run_text(const TextRunOptions& o) {
   if (prompt.tokens.empty()) fail("the prompt is empty");
 
   Generator generator(*tm.model, pool, o.ctx, vision.ubatch_for(o.ubatch, image_tokens));
-  Sampler sampler(o.sampling, tm.model->config().n_vocab);
+  Sampler sampler(o.sampling, tm.model->n_vocab());
   for (int32_t t : prompt.tokens) {
     if (t != kImageTokenId) sampler.accept(t);
   }

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "chat/chat_template.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace edgelm::cli {
 
 struct TextModel {
-  std::unique_ptr<Gemma4Model> model;
+  std::unique_ptr<Model> model;
   Tokenizer tokenizer;
   std::string chat_template;   // the GGUF's, or the --template file's
   SpecialTokenText special;    // BOS/EOS text for the template

@@ -7,10 +7,11 @@
 
 namespace edgelm::cli {
 
-VisionSupport::VisionSupport(const std::string& mmproj, const Gemma4Model& model, ThreadPool& pool) : model_(model) {
+VisionSupport::VisionSupport(const std::string& mmproj, const Model& model, ThreadPool& pool) : model_(model) {
   if (mmproj.empty()) return;
   encoder_ = Gemma4vEncoder::open(mmproj);
-  encoder_->config().check_text_model(model.config().d_model, mmproj);
+  if (model.embedding_width() == 0) fail("{}: {} models take no images", mmproj, model.architecture());
+  encoder_->config().check_text_model(model.embedding_width(), mmproj);
   embedder_ = std::make_unique<ImageEmbedder>(*encoder_, pool);
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "models/gemma4v/gemma4v_encoder.h"
 #include "vision/image_embedder.h"
 
@@ -16,7 +16,7 @@ namespace edgelm::cli {
 class VisionSupport {
  public:
   // `mmproj` empty: no vision (embedding an image is then an error saying so).
-  VisionSupport(const std::string& mmproj, const Gemma4Model& model, ThreadPool& pool);
+  VisionSupport(const std::string& mmproj, const Model& model, ThreadPool& pool);
 
   bool enabled() const { return encoder_ != nullptr; }
   // Decodes, preprocesses and encodes (or finds in the cache) an image file.
@@ -29,7 +29,7 @@ class VisionSupport {
   uint32_t max_image_tokens() const;
 
  private:
-  const Gemma4Model& model_;
+  const Model& model_;
   std::unique_ptr<Gemma4vEncoder> encoder_;
   std::unique_ptr<ImageEmbedder> embedder_;
 };

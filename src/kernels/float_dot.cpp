@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/cpu_features.h"
+#include "kernels/float_reduce.h"
 #include "util/half.h"
 
 namespace edgelm {
@@ -30,24 +32,6 @@ struct LoadF16 {
     return table[h];
   }
 };
-
-// Across-lane sums in the order of the horizontal adds llama.cpp's kernels use.
-[[gnu::always_inline]] inline float reduce16(const float* v) {  // _mm512_reduce_add_ps
-  float t8[8], t4[4];
-  for (int i = 0; i < 8; ++i) t8[i] = v[i] + v[i + 8];
-  for (int i = 0; i < 4; ++i) t4[i] = t8[i] + t8[i + 4];
-  return (t4[0] + t4[2]) + (t4[1] + t4[3]);
-}
-[[gnu::always_inline]] inline float reduce8_hadd(const float* v) {  // ggml's GGML_F32x8_REDUCE: two _mm_hadd_ps
-  float t[4];
-  for (int i = 0; i < 4; ++i) t[i] = v[i] + v[i + 4];
-  return (t[0] + t[1]) + (t[2] + t[3]);
-}
-[[gnu::always_inline]] inline float reduce8_movehl(const float* v) {  // tinyBLAS hsum(__m256): movehl then movehdup
-  float t[4];
-  for (int i = 0; i < 4; ++i) t[i] = v[i] + v[i + 4];
-  return (t[0] + t[2]) + (t[1] + t[3]);
-}
 
 // ggml_vec_dot_f32/f16 with W lanes and 4 accumulators. `kDoubleTail`: f16 keeps the
 // sum in double and adds the leftovers' products there; f32 keeps a float and fuses.
@@ -100,8 +84,8 @@ template <typename LoadX, typename LoadY>
 }
 
 template <bool kDoubleTail, typename LoadX, typename LoadY>
-[[gnu::always_inline]] inline float ordered(FloatDotOrder order, LoadX x, LoadY y, int64_t n) {
-  switch (llama_float_lanes()) {
+[[gnu::always_inline]] inline float ordered(int lanes, FloatDotOrder order, LoadX x, LoadY y, int64_t n) {
+  switch (lanes) {
     case 16:
       return order == FloatDotOrder::kGemm ? gemm_order<16>(x, y, n) : vector_order<16, kDoubleTail>(x, y, n);
     case 8:
@@ -141,19 +125,20 @@ FloatDotOrder float_dot_order(int64_t n_tokens, int64_t n) {
   return FloatDotOrder::kVector;
 }
 
-EDGELM_FMA_CLONES float dot_f32_ordered(FloatDotOrder order, const uint8_t* x, const float* y, int64_t n) {
-  return ordered<false>(order, LoadF32{x}, [y](int64_t i) { return y[i]; }, n);
+namespace float_dot_ref {
+
+EDGELM_FMA_CLONES float dot_f32(int lanes, FloatDotOrder order, const uint8_t* x, const float* y, int64_t n) {
+  return ordered<false>(lanes, order, LoadF32{x}, [y](int64_t i) { return y[i]; }, n);
 }
 
-EDGELM_FMA_CLONES float dot_f16_ordered(FloatDotOrder order, const uint8_t* x, const uint16_t* y, int64_t n) {
+EDGELM_FMA_CLONES float dot_f16(int lanes, FloatDotOrder order, const uint8_t* x, const uint16_t* y, int64_t n) {
   const float* table = f16_to_f32_table();
-  return ordered<true>(order, LoadF16{x}, [y, table](int64_t i) { return table[y[i]]; }, n);
+  return ordered<true>(lanes, order, LoadF16{x}, [y, table](int64_t i) { return table[y[i]]; }, n);
 }
 
-EDGELM_FMA_CLONES void f16_weighted_cells(const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows, int64_t count,
-                        int64_t n_span, int64_t width, float* out) {
+EDGELM_FMA_CLONES void weighted_cells(int lanes, const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows,
+                                      int64_t count, int64_t n_span, int64_t width, float* out) {
   const float* table = f16_to_f32_table();
-  const int lanes = llama_float_lanes();
   if (lanes == 1) {  // ggml without SIMD: double sums in cell order
     for (int64_t k = 0; k < width; ++k) {
       double sum = 0.0;
@@ -187,6 +172,39 @@ EDGELM_FMA_CLONES void f16_weighted_cells(const uint32_t* cells, const uint16_t*
     for (int64_t t = e; t < count; ++t) sum += static_cast<double>(table[p[t]] * table[rows[t][k]]);
     out[k] = static_cast<float>(sum);
   }
+}
+
+}  // namespace float_dot_ref
+
+#if !defined(__x86_64__)
+const FloatDotKernels* avx2_float_dot_kernels() { return nullptr; }
+const FloatDotKernels* avx512_float_dot_kernels() { return nullptr; }
+#endif
+
+const FloatDotKernels* active_float_dot_kernels() {
+  // Decided per call: tests switch CPU levels (set_cpu_level) within one process.
+  const int lanes = llama_float_lanes();
+  const CpuLevel level = cpu_level();
+  if (lanes == 16 && level == CpuLevel::kAvx512) return avx512_float_dot_kernels();
+  if (lanes == 8 && level != CpuLevel::kScalar) return avx2_float_dot_kernels();
+  return nullptr;
+}
+
+float dot_f32_ordered(FloatDotOrder order, const uint8_t* x, const float* y, int64_t n) {
+  const FloatDotKernels* k = active_float_dot_kernels();
+  return k ? k->dot_f32(order, x, y, n) : float_dot_ref::dot_f32(llama_float_lanes(), order, x, y, n);
+}
+
+float dot_f16_ordered(FloatDotOrder order, const uint8_t* x, const uint16_t* y, int64_t n) {
+  const FloatDotKernels* k = active_float_dot_kernels();
+  return k ? k->dot_f16(order, x, y, n) : float_dot_ref::dot_f16(llama_float_lanes(), order, x, y, n);
+}
+
+void f16_weighted_cells(const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows, int64_t count,
+                        int64_t n_span, int64_t width, float* out) {
+  const FloatDotKernels* k = active_float_dot_kernels();
+  if (k) k->weighted_cells(cells, p, rows, count, n_span, width, out);
+  else float_dot_ref::weighted_cells(llama_float_lanes(), cells, p, rows, count, n_span, width, out);
 }
 
 void set_float_batch_invariant(bool on) { g_batch_invariant.store(on, std::memory_order_relaxed); }

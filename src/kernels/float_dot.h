@@ -9,7 +9,10 @@
 //    across lanes; leftover elements after the reduction (f32: float fma; f16: double);
 //  - gemm order (llamafile's tinyBLAS, used for matrix products of 2+ tokens when the
 //    row length is a multiple of W): one accumulator of W lanes, then across lanes.
-// These are the scalar reference versions (the oracle for SIMD versions).
+// The public functions use SIMD versions where the CPU level (kernels/cpu_features.h)
+// has one for llama.cpp's lane count here (AVX2 for 8 lanes, AVX-512 for 16), and the
+// scalar reference versions (namespace float_dot_ref, the oracle the SIMD versions are
+// tested against) otherwise; all give bit-identical results.
 #include <cstdint>
 
 namespace edgelm {
@@ -32,6 +35,29 @@ float dot_f16_ordered(FloatDotOrder order, const uint8_t* x, const uint16_t* y, 
 // increasing order (`cells`); a cell's index decides its lane.
 void f16_weighted_cells(const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows, int64_t count,
                         int64_t n_span, int64_t width, float* out);
+
+// The scalar reference versions for an explicit lane count (1, 8 or 16).
+namespace float_dot_ref {
+float dot_f32(int lanes, FloatDotOrder order, const uint8_t* x, const float* y, int64_t n);
+float dot_f16(int lanes, FloatDotOrder order, const uint8_t* x, const uint16_t* y, int64_t n);
+void weighted_cells(int lanes, const uint32_t* cells, const uint16_t* p, const uint16_t* const* rows, int64_t count,
+                    int64_t n_span, int64_t width, float* out);
+}  // namespace float_dot_ref
+
+// One implementation of the three functions for one lane count.
+struct FloatDotKernels {
+  int lanes = 1;
+  float (*dot_f32)(FloatDotOrder, const uint8_t*, const float*, int64_t) = nullptr;
+  float (*dot_f16)(FloatDotOrder, const uint8_t*, const uint16_t*, int64_t) = nullptr;
+  void (*weighted_cells)(const uint32_t*, const uint16_t*, const uint16_t* const*, int64_t, int64_t, int64_t,
+                         float*) = nullptr;
+};
+// The SIMD implementations (null where the build has none); call only on CPUs with the
+// instruction set.
+const FloatDotKernels* avx2_float_dot_kernels();    // 8 lanes
+const FloatDotKernels* avx512_float_dot_kernels();  // 16 lanes
+// The implementation the public functions use now (null: the reference).
+const FloatDotKernels* active_float_dot_kernels();
 
 // Matrix products of several tokens normally follow llama.cpp (gemm order); tests of
 // batch invariance (prefill == token-by-token decode) switch to the vector order for

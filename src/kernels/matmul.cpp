@@ -6,6 +6,7 @@
 
 #include "kernels/activations.h"
 #include "kernels/float_dot.h"
+#include "kernels/packed_weights.h"
 #include "kernels/quant_kernels.h"
 #include "runtime/thread_pool.h"
 #include "util/error.h"
@@ -52,8 +53,14 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   const uint64_t act_row = activation_bytes(act, w.cols);
   RowsKernel rows = kernels.rows_kernel(w.type);
   int64_t tile = kernels.tile_rows;
-  // SIMD kernels gather per-row fields with 32-bit offsets within a tile.
-  if (rows == nullptr || w.row_bytes * static_cast<uint64_t>(tile) > INT32_MAX) {
+  const uint8_t* weights = w.data;
+  uint64_t weight_row_bytes = w.row_bytes;
+  if (w.packed && w.packed->level == kernels.level && kernels.packed_rows_kernel(w.type) != nullptr) {
+    rows = kernels.packed_rows_kernel(w.type);
+    weights = w.packed->bytes.get();
+    weight_row_bytes = w.packed->row_bytes;
+  } else if (rows == nullptr || w.row_bytes * static_cast<uint64_t>(tile) > INT32_MAX) {
+    // SIMD kernels gather per-row fields with 32-bit offsets within a tile.
     rows = scalar_kernel_table().rows_kernel(w.type);
     tile = 1;
   }
@@ -94,8 +101,8 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
 
   QuantMatmulArgs args;
   args.type = w.type;
-  args.w = w.data;
-  args.w_row_bytes = w.row_bytes;
+  args.w = weights;
+  args.w_row_bytes = weight_row_bytes;
   args.rows = w.rows;
   args.cols = w.cols;
   args.acts = acts;

@@ -6,6 +6,7 @@
 // is read from memory once per batch. The kernels are the active CPU level's
 // (kernels/quant_kernels.h); results do not depend on the level or the thread count.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "quant/tensor_type.h"
@@ -13,6 +14,7 @@
 namespace edgelm {
 
 class ThreadPool;
+struct PackedMatrix;  // kernels/packed_weights.h
 
 // A row-major view of a GGUF matrix [cols, rows] (ggml order): `rows` rows of `cols`.
 struct WeightMatrix {
@@ -21,6 +23,9 @@ struct WeightMatrix {
   int64_t cols = 0;
   int64_t rows = 0;
   uint64_t row_bytes = 0;
+  // A copy in a SIMD-friendly layout made at load time (pack_weight_matrix), used
+  // instead of `data` while the CPU level it was made for is active.
+  std::shared_ptr<const PackedMatrix> packed;
 
   bool present() const { return data != nullptr; }
   // Rows [first, first + count) as their own matrix (fused qkv tensors).

@@ -41,6 +41,17 @@ RowsKernel KernelTable::rows_kernel(TensorType type) const {
   }
 }
 
+RowsKernel KernelTable::packed_rows_kernel(TensorType type) const {
+  switch (type) {
+    case TensorType::Q4_0: return q4_0_packed;
+    case TensorType::IQ4_NL: return iq4_nl_packed;
+    case TensorType::Q4_K: return q4_K_packed;
+    case TensorType::Q5_K: return q5_K_packed;
+    case TensorType::Q6_K: return q6_K_packed;
+    default: return nullptr;
+  }
+}
+
 QuantizeKernel KernelTable::quantizer(TensorType act_type) const {
   switch (act_type) {
     case TensorType::Q8_0: return quantize_q8_0;
@@ -80,6 +91,11 @@ const KernelTable& scalar_kernel_table() {
     t.q5_K = isa::rows_q5_K;                                            \
     t.q6_K = isa::rows_q6_K;                                            \
     t.geglu = isa::geglu;                                               \
+    t.q4_0_packed = isa::rows_q4_0_packed;                              \
+    t.iq4_nl_packed = isa::rows_iq4_nl_packed;                          \
+    t.q4_K_packed = isa::rows_q4_K_packed;                              \
+    t.q5_K_packed = isa::rows_q5_K_packed;                              \
+    t.q6_K_packed = isa::rows_q6_K_packed;                              \
     return t;                                                           \
   }()
 

@@ -51,11 +51,15 @@ struct KernelTable {
   RowsKernel q4_0 = nullptr, q8_0 = nullptr, iq4_nl = nullptr;
   RowsKernel q4_K = nullptr, q5_K = nullptr, q6_K = nullptr;
   GegluKernel geglu = nullptr;
+  // Kernels over packed copies (kernels/packed_weights.h), null where there are none.
+  RowsKernel q4_0_packed = nullptr, iq4_nl_packed = nullptr, q4_K_packed = nullptr, q5_K_packed = nullptr, q6_K_packed = nullptr;
 
   // The kernel for `type`, or null where this level has none (the caller then uses
   // the scalar table's).
   RowsKernel rows_kernel(TensorType type) const;
   QuantizeKernel quantizer(TensorType act_type) const;
+  // The kernel for a packed copy of a `type` matrix, or null.
+  RowsKernel packed_rows_kernel(TensorType type) const;
 };
 
 // The table of `level` (which must be supported by this CPU: see cpu_features()).

@@ -17,10 +17,9 @@ double ms_since(Clock::time_point start) {
 
 double per_second(uint32_t n, double ms) { return ms > 0.0 ? n * 1000.0 / ms : 0.0; }
 
-KvCache checked_cache(const Gemma4Model& model, uint32_t n_ctx, uint32_t n_ubatch) {
-  if (n_ctx == 0 || n_ctx > model.config().context_length) {
-    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx,
-         model.config().context_length);
+KvCache checked_cache(const Model& model, uint32_t n_ctx, uint32_t n_ubatch) {
+  if (n_ctx == 0 || n_ctx > model.context_length()) {
+    fail("context of {} tokens is out of range (1..{}, the model's context length)", n_ctx, model.context_length());
   }
   if (n_ubatch == 0) fail("the micro-batch size must be positive");
   return model.new_cache(n_ctx, n_ubatch);
@@ -42,11 +41,11 @@ std::string_view finish_reason_name(FinishReason reason) {
 double GenerationStats::prompt_tokens_per_s() const { return per_second(prompt_tokens_evaluated, prompt_ms); }
 double GenerationStats::decode_tokens_per_s() const { return per_second(decoded_tokens, generation_ms); }
 
-Generator::Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch)
+Generator::Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch)
     : model_(model), pool_(pool), n_ubatch_(n_ubatch), cache_(checked_cache(model, n_ctx, n_ubatch)),
-      logits_(model.config().n_vocab) {}
+      logits_(model.n_vocab()) {}
 
-void Generator::evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace) {
+void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
   guarded([&] { model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace); });
 }
 
@@ -63,7 +62,7 @@ void Generator::guarded(const std::function<void()>& evaluation) {
   }
 }
 
-void Generator::evaluate_from(size_t from, Gemma4Trace* trace) {
+void Generator::evaluate_from(size_t from, ModelTrace* trace) {
   size_t pos = from;
   for (const PromptImage& image : images_) {
     if (image.end() <= pos) continue;
@@ -99,13 +98,13 @@ size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const
   return common;
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace) { prompt(tokens, {}, trace); }
+void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) { prompt(tokens, {}, trace); }
 
 void Generator::set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images) {
   prompt(tokens, images, nullptr);
 }
 
-void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, Gemma4Trace* trace) {
+void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace) {
   if (tokens.empty()) fail("the prompt is empty");
   if (tokens.size() > cache_.n_ctx()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
@@ -117,10 +116,10 @@ void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptIm
       fail("image rows at positions {}.. do not fit the prompt of {} tokens (or overlap)", image.position,
            tokens.size());
     }
-    if (image.embedding->width != model_.config().d_model ||
+    if (image.embedding->width != model_.embedding_width() ||
         image.embedding->rows.size() != static_cast<size_t>(image.embedding->n_tokens) * image.embedding->width) {
       fail("image embedding of {}-wide rows does not fit the model's width {}", image.embedding->width,
-           model_.config().d_model);
+           model_.embedding_width());
     }
     for (size_t i = next; i < image.position; ++i) {
       if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/kv_cache.h"
 #include "runtime/prompt_images.h"
 #include "sample/sampler.h"
@@ -57,7 +57,7 @@ class Generator {
  public:
   // The model and the pool must outlive the generator. Throws edgelm::Error when n_ctx
   // is 0 or beyond the model's context length, or n_ubatch is 0.
-  Generator(const Gemma4Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
+  Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint32_t n_ubatch);
 
   // Makes `tokens` the sequence and evaluates it, reusing the longest common prefix
   // with the tokens in the cache. At least the last token is evaluated (its logits
@@ -65,7 +65,7 @@ class Generator {
   // overwritten positions the reuse would need, evaluation starts over from 0.
   // Throws edgelm::Error for an empty prompt or one longer than the context.
   // With `trace`, records the last token's intermediate values.
-  void set_prompt(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
   // The same with images: `tokens` holds kImageTokenId at the positions of each image
   // (in order, not overlapping), whose rows the model reads instead. A cached image is
   // reused when the same image (key) sits at the same position; an image is always
@@ -85,16 +85,16 @@ class Generator {
   const GenerationStats& stats() const { return stats_; }
 
  private:
-  void evaluate(std::span<const int32_t> tokens, Gemma4Trace* trace = nullptr);
+  void evaluate(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
   // Runs one evaluation; if it throws, the cache is forgotten (it may be part-written).
   void guarded(const std::function<void()>& evaluation);
-  void prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, Gemma4Trace* trace);
+  void prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace);
   // Evaluates tokens_[from..] in text runs and images.
-  void evaluate_from(size_t from, Gemma4Trace* trace);
+  void evaluate_from(size_t from, ModelTrace* trace);
   // Where the cached sequence and a new one (tokens, images) part, in positions.
   size_t common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const;
 
-  const Gemma4Model& model_;
+  const Model& model_;
   ThreadPool& pool_;
   uint32_t n_ubatch_;
   KvCache cache_;

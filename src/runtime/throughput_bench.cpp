@@ -21,13 +21,13 @@ int32_t argmax(const std::vector<float>& logits) {
 
 class Bench {
  public:
-  Bench(const Gemma4Model& model, ThreadPool& pool, const ThroughputBenchOptions& o)
+  Bench(const Model& model, ThreadPool& pool, const ThroughputBenchOptions& o)
       : model_(model),
         pool_(pool),
         o_(o),
         cache_(model.new_cache(o.n_ctx, o.n_ubatch)),
-        logits_(model.config().n_vocab),
-        prompt_(bench_prompt_tokens(o.n_prompt, model.config().n_vocab, o.seed)) {}
+        logits_(model.n_vocab()),
+        prompt_(bench_prompt_tokens(o.n_prompt, model.n_vocab(), o.seed)) {}
 
   double prompt() {
     cache_.truncate(0);
@@ -51,7 +51,7 @@ class Bench {
   uint64_t kv_cache_bytes() const { return cache_.allocated_bytes(); }
 
  private:
-  const Gemma4Model& model_;
+  const Model& model_;
   ThreadPool& pool_;
   const ThroughputBenchOptions& o_;
   KvCache cache_;
@@ -78,10 +78,10 @@ void ThroughputBenchOptions::validate(uint32_t model_context_length) const {
   }
 }
 
-ThroughputBenchResult run_throughput_bench(const Gemma4Model& model, ThreadPool& pool,
+ThroughputBenchResult run_throughput_bench(const Model& model, ThreadPool& pool,
                                            const ThroughputBenchOptions& options,
                                            const ThroughputBenchProgress& progress) {
-  options.validate(model.config().context_length);
+  options.validate(model.context_length());
   Bench bench(model, pool, options);
   if (options.warmup) {
     if (options.n_prompt > 0) bench.prompt();

@@ -13,7 +13,7 @@
 #include <functional>
 #include <vector>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 
 namespace edgelm {
 
@@ -47,7 +47,7 @@ struct ThroughputBenchResult {
 // Called after each repetition (from 0) with its times (0 for a skipped part).
 using ThroughputBenchProgress = std::function<void(uint32_t rep, double prompt_ms, double gen_ms)>;
 
-ThroughputBenchResult run_throughput_bench(const Gemma4Model& model, ThreadPool& pool,
+ThroughputBenchResult run_throughput_bench(const Model& model, ThreadPool& pool,
                                            const ThroughputBenchOptions& options,
                                            const ThroughputBenchProgress& progress = {});
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/bench_stats.h"
 #include "runtime/memory_bandwidth.h"
 #include "runtime/thread_pool.h"
@@ -126,7 +126,7 @@ TEST_F(BenchOnTiny, WeightBytesPerToken) {
 }
 
 TEST_F(BenchOnTiny, RunsEveryRepetitionOfEachPart) {
-  const auto model = Gemma4Model::open(path());
+  const auto model = open_model(path());
   ThreadPool pool(2);
   ThroughputBenchOptions o;
   o.n_prompt = 40;  // crosses tiny's 32-token window, in two micro-batches
@@ -155,7 +155,7 @@ TEST_F(BenchOnTiny, RunsEveryRepetitionOfEachPart) {
 }
 
 TEST_F(BenchOnTiny, RejectsImpossibleSettings) {
-  const auto model = Gemma4Model::open(path());
+  const auto model = open_model(path());
   ThreadPool pool(1);
   auto message = [&](ThroughputBenchOptions o) -> std::string {
     try {

@@ -131,5 +131,107 @@ TEST(FloatDot, SparseCellsEqualTheDenseDotProduct) {
   }
 }
 
+
+// The SIMD versions (kernels/x86/float_dot_*.cpp) against the scalar reference for
+// their lane count: bit for bit, on random lengths with ragged tails, both orders, and
+// the sparse attention form with cells past the last full step.
+namespace simd_vs_reference {
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+struct Level {
+  const FloatDotKernels* kernels;
+  const char* name;
+};
+
+std::vector<Level> levels_here() {
+  std::vector<Level> out;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+    out.push_back({avx2_float_dot_kernels(), "avx2"});
+  }
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+    out.push_back({avx512_float_dot_kernels(), "avx512"});
+  }
+#endif
+  return out;
+}
+
+TEST(FloatDotSimd, DotProductsEqualTheReferenceBitForBit) {
+  const auto levels = levels_here();
+  if (levels.empty()) GTEST_SKIP() << "no SIMD float kernels on this CPU";
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::uniform_int_distribution<int> len(1, 700);
+  for (const Level& lv : levels) {
+    const int W = lv.kernels->lanes;
+    for (int trial = 0; trial < 400; ++trial) {
+      const int64_t n = trial < 8 ? 4 * W * (trial + 1) + (trial % 3) : len(rng);
+      std::vector<float> x(static_cast<size_t>(n) + 1), y(static_cast<size_t>(n));
+      std::vector<uint16_t> xh(static_cast<size_t>(n) + 1), yh(static_cast<size_t>(n));
+      // Mixed magnitudes so that rounding differs between orders.
+      for (size_t i = 0; i < y.size(); ++i) {
+        const float scale = (i % 7 == 0) ? 1000.0f : 1.0f;
+        x[i + 1] = dist(rng) * scale;
+        y[i] = dist(rng);
+        xh[i + 1] = f32_to_f16(x[i + 1]);
+        yh[i] = f32_to_f16(y[i]);
+      }
+      // x starts at an odd element address: weight rows in a mapping are unaligned.
+      const auto* x8 = reinterpret_cast<const uint8_t*>(x.data() + 1);
+      const auto* xh8 = reinterpret_cast<const uint8_t*>(xh.data() + 1);
+      for (FloatDotOrder order : {FloatDotOrder::kVector, FloatDotOrder::kGemm}) {
+        if (order == FloatDotOrder::kGemm && n % W != 0) continue;
+        const float s = lv.kernels->dot_f32(order, x8, y.data(), n);
+        const float r = float_dot_ref::dot_f32(W, order, x8, y.data(), n);
+        ASSERT_TRUE(same_bits(s, r)) << lv.name << " f32 n=" << n << " " << s << " vs " << r;
+        const float sh = lv.kernels->dot_f16(order, xh8, yh.data(), n);
+        const float rh = float_dot_ref::dot_f16(W, order, xh8, yh.data(), n);
+        ASSERT_TRUE(same_bits(sh, rh)) << lv.name << " f16 n=" << n << " " << sh << " vs " << rh;
+      }
+    }
+  }
+}
+
+TEST(FloatDotSimd, WeightedCellsEqualTheReferenceBitForBit) {
+  const auto levels = levels_here();
+  if (levels.empty()) GTEST_SKIP() << "no SIMD float kernels on this CPU";
+  std::mt19937 rng(12);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (const Level& lv : levels) {
+    const int W = lv.kernels->lanes;
+    for (int trial = 0; trial < 200; ++trial) {
+      const int64_t width = std::vector<int64_t>{8, 16, 40, 64, 128, 256, 100}[trial % 7];
+      // Spans: multiples of 4W (no tail) and ragged ones (cells past the last full step).
+      const int64_t n_span = trial % 2 == 0 ? 4 * W * (1 + trial % 9) : 1 + static_cast<int64_t>(unit(rng) * 600);
+      std::vector<uint32_t> cells;
+      const float density = unit(rng);
+      for (int64_t c = 0; c < n_span; ++c) {
+        if (unit(rng) < density) cells.push_back(static_cast<uint32_t>(c));
+      }
+      if (cells.empty()) cells.push_back(static_cast<uint32_t>(n_span - 1));
+      std::vector<uint16_t> p(cells.size());
+      std::vector<std::vector<uint16_t>> rows(cells.size(), std::vector<uint16_t>(static_cast<size_t>(width)));
+      std::vector<const uint16_t*> row_ptrs(cells.size());
+      for (size_t e = 0; e < cells.size(); ++e) {
+        p[e] = f32_to_f16(unit(rng) / static_cast<float>(cells.size()));
+        for (auto& v : rows[e]) v = f32_to_f16(dist(rng) * (e % 5 == 0 ? 50.0f : 1.0f));
+        row_ptrs[e] = rows[e].data();
+      }
+      std::vector<float> simd(static_cast<size_t>(width)), ref(static_cast<size_t>(width));
+      const auto count = static_cast<int64_t>(cells.size());
+      lv.kernels->weighted_cells(cells.data(), p.data(), row_ptrs.data(), count, n_span, width, simd.data());
+      float_dot_ref::weighted_cells(W, cells.data(), p.data(), row_ptrs.data(), count, n_span, width, ref.data());
+      for (int64_t k = 0; k < width; ++k) {
+        ASSERT_TRUE(same_bits(simd[static_cast<size_t>(k)], ref[static_cast<size_t>(k)]))
+            << lv.name << " width=" << width << " span=" << n_span << " k=" << k;
+      }
+    }
+  }
+}
+
+}  // namespace simd_vs_reference
+
 }  // namespace
 }  // namespace edgelm

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <random>
 
-#include "models/gemma4/gemma4_model.h"
+#include "models/model.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "synth/synth_gemma4.h"
@@ -51,7 +51,7 @@ class GeneratorTest : public ::testing::Test {
     o.threads = 2;
     o.out_path = dir_->file("tiny.gguf");
     synth_gemma4(o);
-    model_ = Gemma4Model::open(o.out_path).release();
+    model_ = open_model(o.out_path).release();
     pool_ = new ThreadPool(2);
   }
   static void TearDownTestSuite() {
@@ -84,7 +84,7 @@ class GeneratorTest : public ::testing::Test {
   static Sampler greedy() {
     SamplingParams p;
     p.temperature = 0.0f;
-    return Sampler(p, model_->config().n_vocab);
+    return Sampler(p, model_->n_vocab());
   }
   static Sampler seeded(uint64_t seed) {
     SamplingParams p;
@@ -92,7 +92,7 @@ class GeneratorTest : public ::testing::Test {
     p.top_k = 0;
     p.min_p = 0.0f;
     p.seed = seed;
-    return Sampler(p, model_->config().n_vocab);
+    return Sampler(p, model_->n_vocab());
   }
   static GenerateOptions max(int n) {
     GenerateOptions o;
@@ -101,11 +101,11 @@ class GeneratorTest : public ::testing::Test {
   }
 
   static test::TempDir* dir_;
-  static Gemma4Model* model_;
+  static Model* model_;
   static ThreadPool* pool_;
 };
 test::TempDir* GeneratorTest::dir_ = nullptr;
-Gemma4Model* GeneratorTest::model_ = nullptr;
+Model* GeneratorTest::model_ = nullptr;
 ThreadPool* GeneratorTest::pool_ = nullptr;
 
 TEST_F(GeneratorTest, PrefixReuseIsBitwiseIdenticalToAFreshEvaluation) {
@@ -170,7 +170,7 @@ TEST_F(GeneratorTest, NextTurnReusesPromptAndReply) {
 // positions it holds 44..299, and continuing at position n needs n-31..n-1:
 // n = 75 can reuse the cache, n = 74 has to start over. Both give the fresh answer.
 TEST_F(GeneratorTest, ReuseAcrossTheSlidingWindowFallsBackWhenTheRingHasMovedOn) {
-  ASSERT_EQ(model_->config().sliding_window, 32u);
+  ASSERT_EQ(gemma4_preset("tiny").config.sliding_window, 32u);
   const auto base = tokens(300, 6);
   for (const uint32_t keep : {290u, 75u, 74u}) {
     Generator g(*model_, *pool_, 1024, 8);
@@ -289,7 +289,7 @@ TEST_F(GeneratorTest, ContextFull) {
 TEST_F(GeneratorTest, RejectsMisuse) {
   EXPECT_THROW(Generator(*model_, *pool_, 0, 8), Error);
   EXPECT_THROW(Generator(*model_, *pool_, 64, 0), Error);
-  EXPECT_THROW(Generator(*model_, *pool_, model_->config().context_length + 1, 8), Error);
+  EXPECT_THROW(Generator(*model_, *pool_, model_->context_length() + 1, 8), Error);
   Generator g(*model_, *pool_, 64, 8);
   Sampler s = greedy();
   EXPECT_THROW(g.generate(s, GenerateOptions{}), Error);  // no prompt yet

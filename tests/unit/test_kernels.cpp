@@ -122,7 +122,7 @@ TEST(Matmul, ThreadsDoNotChangeResults) {
   for (int64_t r = 0; r < rows; ++r) {
     quantize_row(TensorType::Q4_K, wf.data() + r * cols, w.data() + r * row_bytes(TensorType::Q4_K, cols), cols);
   }
-  WeightMatrix m{TensorType::Q4_K, w.data(), cols, rows, row_bytes(TensorType::Q4_K, cols)};
+  WeightMatrix m{TensorType::Q4_K, w.data(), cols, rows, row_bytes(TensorType::Q4_K, cols), nullptr};
   const auto x = random_vector(cols * tokens, 4);
   std::vector<float> y1(rows * tokens), y3(rows * tokens);
   ThreadPool one(1), three(3);

@@ -9,11 +9,13 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/activations.h"
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
+#include "kernels/packed_weights.h"
 #include "kernels/ops.h"
 #include "kernels/quant_kernels.h"
 #include "models/gemma4/gemma4_model.h"
@@ -230,7 +232,7 @@ TEST(SimdMatmul, EveryLevelEqualsScalar) {
     std::vector<uint8_t> w(row_bytes(type, cols) * rows);
     const auto wf = varied_floats(rows * cols, 5, 4);
     for (int64_t r = 0; r < rows; ++r) quantize_row(type, wf.data() + r * cols, w.data() + r * row_bytes(type, cols), cols);
-    const WeightMatrix m{type, w.data(), cols, rows, row_bytes(type, cols)};
+    const WeightMatrix m{type, w.data(), cols, rows, row_bytes(type, cols), nullptr};
     const auto x = varied_floats(cols * tokens, 6, 6);
     set_cpu_level(CpuLevel::kScalar);
     std::vector<float> want(static_cast<size_t>(rows * tokens));
@@ -241,6 +243,46 @@ TEST(SimdMatmul, EveryLevelEqualsScalar) {
       matmul(m, x.data(), tokens, got.data(), pool);
       for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_TRUE(same_bits(got[i], want[i])) << cpu_level_name(level) << " " << type_name(type) << " at " << i;
+      }
+    }
+  }
+}
+
+// Packed copies (kernels/packed_weights.h) through matmul() at every SIMD level equal
+// the scalar level on the file layout: ragged row counts (partial last tiles), several
+// row lengths and token counts (every token-group size of the kernels).
+TEST(SimdMatmul, PackedWeightsEqualScalar) {
+  LevelGuard guard;
+  ThreadPool pool(3);
+  if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level on this CPU";
+  for (TensorType type : {TensorType::Q4_0, TensorType::IQ4_NL, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+    for (const auto& [rows, cols, tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+             {45, 512, 6}, {16, 256, 1}, {17, 768, 9}, {1, 256, 3}, {130, 256, 20}, {8, 1024, 17}}) {
+      std::vector<uint8_t> w(row_bytes(type, cols) * static_cast<uint64_t>(rows));
+      const auto wf = varied_floats(rows * cols, 7, 4);
+      for (int64_t r = 0; r < rows; ++r) quantize_row(type, wf.data() + r * cols, w.data() + r * row_bytes(type, cols), cols);
+      const WeightMatrix m{type, w.data(), cols, rows, row_bytes(type, cols), nullptr};
+      const auto x = varied_floats(cols * tokens, 8, 6);
+      set_cpu_level(CpuLevel::kScalar);
+      std::vector<float> want(static_cast<size_t>(rows * tokens));
+      matmul(m, x.data(), tokens, want.data(), pool);
+      for (CpuLevel level : simd_levels()) {
+        set_cpu_level(level);
+        WeightMatrix packed = m;
+        pack_weight_matrix(packed, /*release_file_pages=*/false);
+        ASSERT_TRUE(packed.packed) << cpu_level_name(level);
+        ASSERT_EQ(packed.packed->level, level);
+        std::vector<float> got(want.size(), -1.0f);
+        matmul(packed, x.data(), tokens, got.data(), pool);
+        for (size_t i = 0; i < want.size(); ++i) {
+          ASSERT_TRUE(same_bits(got[i], want[i])) << cpu_level_name(level) << " " << type_name(type) << " rows " << rows
+                                                  << " cols " << cols << " tokens " << tokens << " at " << i;
+        }
+        // Under another level the packed copy is not used: the mapping still is.
+        set_cpu_level(CpuLevel::kScalar);
+        std::vector<float> fallback(want.size());
+        matmul(packed, x.data(), tokens, fallback.data(), pool);
+        ASSERT_EQ(std::memcmp(fallback.data(), want.data(), want.size() * sizeof(float)), 0);
       }
     }
   }
@@ -313,6 +355,13 @@ TEST_P(SimdModelTest, LogitsAreIdenticalAtEveryLevel) {
     const auto got = logits_at(level, *m, prompt);
     ASSERT_EQ(got.size(), want.size());
     EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0) << cpu_level_name(level);
+    // With the weights packed for this level (kernels/packed_weights.h).
+    set_cpu_level(level);
+    const auto packed = Gemma4Model::open(model(GetParam()));
+    packed->pack_weights();
+    const auto got_packed = logits_at(level, *packed, prompt);
+    EXPECT_EQ(std::memcmp(got_packed.data(), want.data(), want.size() * sizeof(float)), 0)
+        << cpu_level_name(level) << " packed";
   }
 }
 

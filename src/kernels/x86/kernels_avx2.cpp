@@ -126,6 +126,9 @@ struct Avx2 {
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }  // a·b + c, rounded once
   static F cvt(I v) { return _mm256_cvtepi32_ps(v); }
 
+  // kTile·4 bytes (packed weights), and kTile f16 values as f32.
+  static I load_bytes(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static F load_halves(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   static I gather32(const uint8_t* base, I offsets) {
     return _mm256_i32gather_epi32(reinterpret_cast<const int*>(base), offsets, 1);
   }

@@ -7,6 +7,7 @@
 // own -Wmaybe-uninitialized then reports at every inlined use.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
@@ -132,6 +133,9 @@ struct Avx512 {
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   static F cvt(I v) { return _mm512_cvtepi32_ps(v); }
 
+  // kTile·4 bytes (packed weights), and kTile f16 values as f32.
+  static I load_bytes(const uint8_t* p) { return _mm512_loadu_si512(p); }
+  static F load_halves(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   static I gather32(const uint8_t* base, I offsets) { return _mm512_i32gather_epi32(offsets, base, 1); }
   static F half_lo(I v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
   static F half_hi(I v) { return half_lo(_mm512_srli_epi32(v, 16)); }

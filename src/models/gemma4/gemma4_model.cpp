@@ -7,6 +7,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/packed_weights.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
 #include "runtime/thread_pool.h"
@@ -15,14 +16,28 @@
 
 namespace edgelm {
 
-std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) {
-  GgufFile file = GgufFile::open(path);
+std::unique_ptr<Gemma4Model> Gemma4Model::open(const std::string& path) { return open(GgufFile::open(path)); }
+
+std::unique_ptr<Gemma4Model> Gemma4Model::open(GgufFile file) {
   Gemma4Config config = Gemma4Config::from_gguf(file);
   return std::unique_ptr<Gemma4Model>(new Gemma4Model(std::move(file), std::move(config)));
 }
 
 Gemma4Model::Gemma4Model(GgufFile file, Gemma4Config config)
-    : file_(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(file_, config_)) {}
+    : Model(std::move(file)), config_(std::move(config)), weights_(Gemma4Weights::load(this->file(), config_)) {}
+
+void Gemma4Model::pack_weights() {
+  // The output head may be the embedding table itself (tied): the lookups keep reading
+  // its rows from the mapping, which faults back in just the rows they touch.
+  pack_weight_matrix(weights_.output, true);
+  pack_weight_matrix(weights_.per_layer_model_proj, true);
+  for (Gemma4LayerWeights& lw : weights_.layers) {
+    for (WeightMatrix* m : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up,
+                            &lw.ffn_down, &lw.inp_gate, &lw.proj}) {
+      pack_weight_matrix(*m, true);
+    }
+  }
+}
 
 KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   std::vector<LayerKvSpec> specs(config_.n_layers);
@@ -44,56 +59,19 @@ KvCache Gemma4Model::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
   return KvCache(std::move(specs), n_ctx, n_ubatch);
 }
 
-void Gemma4Model::check_room(const KvCache& cache, size_t n, uint32_t n_ubatch) const {
-  if (n_ubatch == 0 || n_ubatch > cache.max_batch()) {
-    fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_batch());
-  }
-  if (cache.n_past() + n > cache.n_ctx()) {
-    fail("context full: {} tokens in the cache + {} new > context size {} (use a larger --ctx)", cache.n_past(), n,
-         cache.n_ctx());
-  }
+void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
+                          ModelTrace* trace) const {
+  forward_ubatch(cache, {.tokens = tokens}, n, pool, logits, trace);
 }
 
-void Gemma4Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool,
-                       float* logits, Gemma4Trace* trace) const {
-  if (tokens.empty()) fail("no tokens to evaluate");
-  check_room(cache, tokens.size(), n_ubatch);
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
-      fail("token id {} at index {} is out of range (vocabulary has {} tokens)", tokens[i], i, config_.n_vocab);
-    }
-  }
-  for (size_t start = 0; start < tokens.size(); start += n_ubatch) {
-    const size_t n = std::min<size_t>(n_ubatch, tokens.size() - start);
-    const bool last = start + n == tokens.size();
-    forward_ubatch(cache, {.tokens = tokens.data() + start}, static_cast<int64_t>(n), pool, last ? logits : nullptr,
-                   last ? trace : nullptr);
-  }
-}
-
-void Gemma4Model::eval_embeddings(KvCache& cache, std::span<const float> rows, uint32_t n_ubatch, ThreadPool& pool,
-                                  float* logits, bool bidirectional_sliding) const {
-  const size_t d = config_.d_model;
-  if (rows.empty() || rows.size() % d != 0) {
-    fail("embedding input of {} values is not a whole number of {}-wide rows", rows.size(), d);
-  }
-  const size_t n_rows = rows.size() / d;
-  check_room(cache, n_rows, n_ubatch);
-  if (bidirectional_sliding && n_rows > n_ubatch) {
-    fail("an image of {} tokens must be evaluated in one micro-batch for this model (its sliding layers see the "
-         "whole image), but micro-batches hold {} (use a larger --ubatch)",
-         n_rows, n_ubatch);
-  }
-  for (size_t start = 0; start < n_rows; start += n_ubatch) {
-    const size_t n = std::min<size_t>(n_ubatch, n_rows - start);
-    const bool last = start + n == n_rows;
-    forward_ubatch(cache, {.embeddings = rows.data() + start * d, .bidirectional_sliding = bidirectional_sliding},
-                   static_cast<int64_t>(n), pool, last ? logits : nullptr, nullptr);
-  }
+void Gemma4Model::forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding,
+                                     ThreadPool& pool, float* logits) const {
+  forward_ubatch(cache, {.embeddings = rows, .bidirectional_sliding = bidirectional_sliding}, n, pool, logits,
+                 nullptr);
 }
 
 void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool,
-                                 float* logits, Gemma4Trace* trace) const {
+                                 float* logits, ModelTrace* trace) const {
   const int32_t* tokens = input.tokens;
   // Embedding rows take the padding token's per-layer embedding (vision.md §6).
   auto token_id = [tokens](int64_t t) -> int64_t { return tokens ? tokens[t] : 0; };
