@@ -159,9 +159,10 @@ int run(const RunArgs& a) {
   const int modes = !a.prompt_ids.empty() + !a.prompt_text.empty() + !a.prompt_file.empty();
   if (modes != 1) fail("give exactly one prompt: -p TEXT, -f FILE or --prompt-ids IDS");
   if (a.prompt_ids.empty()) return run_text_mode(a);
-  if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty() || !a.images.empty()) {
-    fail("--system, --template, --raw, --think, --stop and --image apply to text prompts (-p/-f), not --prompt-ids");
+  if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty()) {
+    fail("--system, --template, --raw, --think and --stop apply to text prompts (-p/-f), not --prompt-ids");
   }
+  if (!a.images.empty() || !a.mmproj.empty()) fail("--image and --mmproj apply to text prompts (-p/-f), not --prompt-ids");
   const std::vector<int32_t> prompt = parse_ids(a.prompt_ids);
   // Teacher forcing: feed these tokens instead of the model's choices (still reporting
   // the model's own choice and probabilities at each step).
