@@ -90,7 +90,7 @@ RgbImage decode_with_stb(std::span<const uint8_t> bytes, const ImageHeader& h, s
   int w = 0, ht = 0, channels = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &ht, &channels, 3), stbi_image_free);
-  if (!data) fail("{}: cannot decode {} data: {}", what(name), image_format_name(h.format), stb_reason());
+  if (!data) fail("{}: corrupt or truncated {} data (stb_image: {})", what(name), image_format_name(h.format), stb_reason());
   if (w != h.width || ht != h.height) {
     fail("{}: corrupt {}: the header says {}x{} but the data decodes to {}x{}", what(name), image_format_name(h.format),
          h.width, h.height, w, ht);
