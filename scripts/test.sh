@@ -7,7 +7,7 @@
 #   EDGELM_FUZZ_SECONDS=N  fuzz for N seconds (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 jobs="$(nproc)"
 
 echo "== Release build (g++) =="
@@ -20,6 +20,16 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 labels="unit|corpus|interactive"
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+# The server tests (real OpenAI client, the chat page in Chromium, a load test) need
+# Node >= 20 and the pinned clients, installed into a cache on first use.
+server_label=""
+if [ "$node_major" -ge 20 ]; then
+  tests/server/install-clients.sh
+  server_label="|server"
+else
+  echo "** server tests need Node.js >= 20; this machine has ${node_major}." >&2
+  [ "${EDGELM_REQUIRE_ORACLE:-0}" = "1" ] && exit 1
+fi
 if [ "${EDGELM_SKIP_ORACLE:-0}" = "1" ]; then
   echo "** oracle tests skipped (EDGELM_SKIP_ORACLE=1)"
 elif [ "$node_major" -lt 20 ]; then
@@ -45,4 +55,4 @@ mkdir -p build-asan/fuzz-corpus-templates
   -print_final_stats=1 build-asan/fuzz-corpus-templates ../shared/testdata/templates 2>&1 | tail -n 4
 
 echo "== Release: all tests =="
-ctest --test-dir build -L "$labels" -j "$jobs" --output-on-failure
+ctest --test-dir build -L "${labels}${server_label}" -j "$jobs" --output-on-failure

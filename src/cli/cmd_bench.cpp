@@ -36,6 +36,7 @@ constexpr int kBandwidthPasses = 5;
 struct BenchArgs {
   std::string model;
   ThroughputBenchOptions bench;
+  bool ctx_given = false;  // else bench.n_ctx is capped at the model's context length
   int threads = 0;
   bool json = false;
   bool bandwidth = false;
@@ -126,6 +127,7 @@ BenchReport measure(const BenchArgs& a, int threads) {
   const auto t_load = Clock::now();
   const auto model = open_model_for_generation(a.model, true);
   r.load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_load).count();
+  if (!a.ctx_given) r.options.n_ctx = std::min(r.options.n_ctx, model->context_length());
   o.validate(model->context_length());
   const GgufFile& file = model->file();
   r.path = a.model;
@@ -257,8 +259,8 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_option("-c,--ctx", a->bench.n_ctx,
-                  "Context size in tokens (the KV cache's); must hold the prompt and 1 + the generated tokens")
-      ->capture_default_str();
+                  "Context size in tokens (the KV cache's); must hold the prompt and 1 + the generated tokens "
+                  "[default: 4096, or the model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->bench.n_ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_flag("--json", a->json,
                 "Print one JSON object (pp_tps, tg_tps, ttft_ms with _min/_max, peak_rss_bytes, threads, kernels, "
@@ -272,7 +274,10 @@ Command add_bench_command(CLI::App& app) {
                 "model tests, with tg as a percentage of the roofline bandwidth / weights_bytes_per_token");
   sub->add_option("--bandwidth-mib", a->bandwidth_mib, "Buffer size of the bandwidth test in MiB")
       ->capture_default_str();
-  return {sub, [a] { return run_bench(*a); }};
+  return {sub, [a, sub] {
+            a->ctx_given = sub->count("--ctx") > 0;
+            return run_bench(*a);
+          }};
 }
 
 }  // namespace edgelm::cli

@@ -34,6 +34,7 @@ struct ChatArgs {
   std::string template_path;
   bool think = false;
   uint32_t ctx = 4096;
+  bool ctx_given = false;  // else ctx is capped at the model's context length
   uint32_t ubatch = 512;
   int threads = 0;
   int n_predict = -1;
@@ -220,12 +221,11 @@ class ChatLoop {
   Sampler sampler_;
 };
 
-int run_chat(const ChatArgs& a) {
+int run_chat(ChatArgs a) {
   a.sampling.validate();
   if (a.ubatch == 0) fail("--ubatch must be positive");
   TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
-  const uint32_t max_ctx = tm.model->context_length();
-  if (a.ctx == 0 || a.ctx > max_ctx) fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, max_ctx);
+  a.ctx = context_size(a.ctx, a.ctx_given, *tm.model);
   ThreadPool pool(resolve_threads(a.threads));
   VisionSupport vision(a.mmproj, *tm.model, pool);
   ChatLoop loop(a, tm, pool, vision);
@@ -250,13 +250,17 @@ Command add_chat_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--stop", a->stops, "Stop an answer at this text (repeatable)");
   add_sampling_options(sub, a->sampling);
-  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens (the oldest turns are dropped when it is full)")
-      ->capture_default_str();
+  sub->add_option("-c,--ctx", a->ctx,
+                  "Context size in tokens (the oldest turns are dropped when it is full) [default: 4096, or the "
+                  "model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_option("--mmproj", a->mmproj, "Vision encoder GGUF (mmproj, projector gemma4v): enables /image FILE");
   sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");
-  return {sub, [a] { return run_chat(*a); }};
+  return {sub, [a, sub] {
+            a->ctx_given = sub->count("--ctx") > 0;
+            return run_chat(*a);
+          }};
 }
 
 }  // namespace edgelm::cli

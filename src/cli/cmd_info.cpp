@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "gguf/gguf_reader.h"
+#include "models/decoder_config.h"
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4v/gemma4v_config.h"
 #include "models/gemma4v/gemma4v_weights.h"
@@ -111,6 +112,28 @@ void print_gemma4v_summary(const GgufFile& f) {
   }
 }
 
+// "24" or "12..24" (OpenELM's layer-wise scaling).
+std::string value_range(const std::vector<uint32_t>& v) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return *lo == *hi ? fmt::format("{}", *lo) : fmt::format("{}..{}", *lo, *hi);
+}
+
+void print_decoder_summary(const GgufFile& f, const std::string& arch) {
+  try {
+    const DecoderConfig c = DecoderConfig::from_gguf(f, arch);
+    uint64_t kv_bytes = 0;  // f16 K and V of every layer
+    for (uint32_t l = 0; l < c.n_layers; ++l) kv_bytes += uint64_t{c.n_head_kv[l]} * c.head_dim * 2 * 2;
+    fmt::print("model:         {} layers, d_model {}, vocab {}\n", c.n_layers, c.d_model, c.n_vocab);
+    fmt::print("  attention:   {} heads, {} KV heads, head dim {}, scale {:.6g}; FFN {}\n", value_range(c.n_head),
+               value_range(c.n_head_kv), c.head_dim, c.kq_scale(), value_range(c.n_ff));
+    fmt::print("  rope:        base {:g}, {} dims, {} pairs{}\n", c.rope_base, c.rope_dims,
+               arch == "llama" ? "normal" : "NeoX", f.find_tensor("rope_freqs.weight") ? ", rope_freqs factors" : "");
+    fmt::print("  context:     {} tokens; KV cache (f16) {} per token\n", c.context_length, human_bytes(kv_bytes));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: not a usable %s model: %s\n", arch.c_str(), e.what());
+  }
+}
+
 int run_info(const InfoArgs& a) {
   const GgufFile f = GgufFile::open(a.model);
   const std::string_view arch = f.architecture();
@@ -130,6 +153,7 @@ int run_info(const InfoArgs& a) {
   print_tokenizer(f);
   if (arch == "gemma4" && !f.tensors().empty()) print_gemma4_summary(f);
   if (is_mmproj_file(f)) print_gemma4v_summary(f);
+  if ((arch == "llama" || arch == "openelm") && !f.tensors().empty()) print_decoder_summary(f, std::string(arch));
 
   // Tensors.
   std::map<std::string, uint64_t> bytes_by_type;

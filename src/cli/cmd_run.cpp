@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/probs_output.h"
 #include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
@@ -41,6 +42,7 @@ struct RunArgs {
   std::vector<std::string> stops;
   int n_predict = 32;
   bool n_given = false;
+  bool ctx_given = false;
   SamplingParams sampling;
   bool temp_given = false;
   bool ids = false;
@@ -82,23 +84,6 @@ std::vector<int32_t> parse_ids(const std::string& text) {
   return ids;
 }
 
-// Softmax of the logits (temperature 1) and the `k` most probable tokens.
-std::vector<std::pair<int32_t, float>> top_probs(std::span<const float> logits, size_t k) {
-  const float max = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  for (float l : logits) sum += std::exp(static_cast<double>(l - max));
-  std::vector<int32_t> idx(logits.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  k = std::min(k, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
-  std::vector<std::pair<int32_t, float>> out;
-  for (size_t i = 0; i < k; ++i) {
-    out.emplace_back(idx[i], static_cast<float>(std::exp(static_cast<double>(logits[idx[i]] - max)) / sum));
-  }
-  return out;
-}
-
 // The prompt's last token, stage by stage, as JSON: compare it with the reference
 // implementation's trace to find the first layer where two engines part.
 void write_trace(const std::string& path, const ModelTrace& t) {
@@ -117,15 +102,6 @@ void write_trace(const std::string& path, const ModelTrace& t) {
   f << "{\"embedding\": " << vec(t.embedding) << ",\n\"per_layer_input\": " << list(t.per_layer_input)
     << ",\n\"layer_output\": " << list(t.layer_output) << ",\n\"final_norm\": " << vec(t.final_norm) << "}\n";
   if (!f) fail("{}: write failed", path);
-}
-
-// One --probs-out line: the token fed back, the model's own choice and the 20 most
-// probable tokens of the distribution it was drawn from.
-void write_probs(std::ofstream& out, int32_t token, int32_t choice, std::span<const float> logits) {
-  std::string line = fmt::format("{{\"token\": {}, \"choice\": {}, \"top\": [", token, choice);
-  const auto top = top_probs(logits, 20);
-  for (size_t k = 0; k < top.size(); ++k) line += fmt::format("{}[{}, {:.9g}]", k ? ", " : "", top[k].first, top[k].second);
-  out << line << "]}\n";
 }
 
 std::string read_prompt_file(const std::string& path) {
@@ -147,10 +123,16 @@ int run_text_mode(const RunArgs& a) {
   o.ignore_eos = a.ignore_eos;
   o.sampling = a.sampling;
   o.ctx = a.ctx;
+  o.ctx_given = a.ctx_given;
   o.ubatch = a.ubatch;
   o.threads = a.threads;
   o.mmproj = a.mmproj;
   o.print_ids = a.ids;
+  o.probs_out = a.probs_out;
+  if (!a.force_ids.empty()) o.force_ids = parse_ids(a.force_ids);
+  if ((!o.probs_out.empty() || !o.force_ids.empty()) && !o.print_ids) {
+    fail("--probs-out and --force-ids with a text prompt need --ids (token-level output)");
+  }
   o.images = a.images;
   return run_text(o);
 }
@@ -175,12 +157,10 @@ int run(const RunArgs& a) {
   if (!a.temp_given) sampling.temperature = 0.0f;
   sampling.validate();
   const auto model = open_model_for_generation(a.model, false);
-  if (a.ctx == 0 || a.ctx > model->context_length()) {
-    fail("--ctx {} is out of range (1..{}, the model's context length)", a.ctx, model->context_length());
-  }
+  const uint32_t ctx = context_size(a.ctx, a.ctx_given, *model);
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
-  Generator generator(*model, pool, a.ctx, a.ubatch);
+  Generator generator(*model, pool, ctx, a.ubatch);
   Sampler sampler(sampling, model->n_vocab());
   for (int32_t t : prompt) sampler.accept(t);  // the penalties see the prompt, as in llama.cpp
   const int32_t eos = static_cast<int32_t>(model->file().get_u32_or("tokenizer.ggml.eos_token_id", UINT32_MAX));
@@ -209,7 +189,7 @@ int run(const RunArgs& a) {
     });
     generated = result.tokens;
     if (result.finish == FinishReason::context_full) {
-      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", a.ctx);
+      std::fprintf(stderr, "stopped: the context of %u tokens is full (use a larger --ctx)\n", ctx);
     }
     // The terminating end-of-sequence token gets its line too (no callback for it).
     if (probs && result.finish == FinishReason::eog) write_probs(*probs, eos, eos, generator.logits());
@@ -285,7 +265,7 @@ Command add_run_command(CLI::App& app) {
       fmt::format("Sampling temperature; 0 or less is greedy (argmax) [default: greedy with --prompt-ids, else {}]",
                   SamplingParams{}.temperature));
   sub->add_flag("--ids", a->ids, "Print the generated token ids on one line (what --prompt-ids mode prints)");
-  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens")->capture_default_str();
+  sub->add_option("-c,--ctx", a->ctx, "Context size in tokens [default: 4096, or the model's context length if smaller]");
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
   sub->add_flag("--ignore-eos", a->ignore_eos, "Keep generating after the end-of-sequence token");
@@ -302,6 +282,7 @@ Command add_run_command(CLI::App& app) {
   return {sub, [a, sub] {
             a->temp_given = sub->count("--temp") > 0;
             a->n_given = sub->count("--n-predict") > 0;
+            a->ctx_given = sub->count("--ctx") > 0;
             return run(*a);
           }};
 }

@@ -21,5 +21,6 @@ Command add_detokenize_command(CLI::App& app);
 Command add_template_command(CLI::App& app);
 Command add_chat_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace edgelm::cli

@@ -1,4 +1,6 @@
 // edgelm: one binary, one subcommand per job.
+#include <malloc.h>
+
 #include <cstdio>
 #include <exception>
 #include <vector>
@@ -7,6 +9,12 @@
 #include "util/error.h"
 
 int main(int argc, char** argv) {
+  // The forward pass allocates activation buffers of several MiB per layer. With glibc's
+  // defaults each one is a fresh mmap, page-faulted and zeroed by the kernel and unmapped
+  // again: ~20 % of a prompt's time. Serving them from the heap instead lets freed
+  // buffers be reused (the process's peak memory is the same either way).
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{
       "edgelm — run Gemma 4 (E2B/E4B) and its peers locally from GGUF files.\n"
       "Run 'edgelm COMMAND --help' for the options of a command."};
@@ -23,6 +31,7 @@ int main(int argc, char** argv) {
       edgelm::cli::add_template_command(app),
       edgelm::cli::add_chat_command(app),
       edgelm::cli::add_bench_command(app),
+      edgelm::cli::add_serve_command(app),
   };
 
   try {

@@ -34,6 +34,15 @@ std::unique_ptr<Model> open_model_for_generation(const std::string& path, bool s
   return model;
 }
 
+uint32_t context_size(uint32_t requested, bool given, const Model& model) {
+  const uint32_t max_ctx = model.context_length();
+  if (!given) return std::min(requested, max_ctx);
+  if (requested == 0 || requested > max_ctx) {
+    fail("--ctx {} is out of range (1..{}, the model's context length)", requested, max_ctx);
+  }
+  return requested;
+}
+
 int resolve_threads(int requested) {
   if (requested < 0) fail("-t/--threads must not be negative");
   return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

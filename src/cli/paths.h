@@ -9,4 +9,9 @@ namespace edgelm::cli {
 // from. Throws a clear error suggesting --vocab when it does not exist.
 std::string default_vocab_path(const std::string& file);
 
+// Path of `file` in the chat template directory (testdata/templates beside the vocab
+// directory: $EDGELM_VOCAB_DIR/../templates if set). Throws a clear error suggesting
+// `option` when it does not exist.
+std::string default_template_path(const std::string& file, const std::string& option);
+
 }  // namespace edgelm::cli

@@ -18,9 +18,15 @@ struct TextRunOptions {
   std::vector<std::string> stops;
   int n_predict = -1;
   bool ignore_eos = false;
-  bool print_ids = false;  // print the generated token ids on one line instead of the text
+  // Token level (for comparisons with llama.cpp): print the generated token ids on one
+  // line instead of the text, feed `force_ids` first (teacher forcing), and write each
+  // step's distribution to `probs_out` (see cli/probs_output.h).
+  bool print_ids = false;
+  std::vector<int32_t> force_ids;
+  std::string probs_out;
   SamplingParams sampling;
   uint32_t ctx = 4096;
+  bool ctx_given = false;  // else ctx is capped at the model's context length
   uint32_t ubatch = 512;
   int threads = 0;
   std::string mmproj;               // vision encoder for the images

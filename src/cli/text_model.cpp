@@ -1,5 +1,6 @@
 #include "cli/text_model.h"
 
+#include "chat/chat_prompt.h"
 #include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "util/error.h"
@@ -15,8 +16,7 @@ ChatRenderOptions TextModel::render_options(bool think) const {
 }
 
 std::vector<int32_t> TextModel::encode_prompt(const std::string& text) const {
-  const bool has_bos = !special.bos.empty() && text.rfind(special.bos, 0) == 0;
-  return tokenizer.encode(text, /*add_special=*/!has_bos, /*parse_special=*/true);
+  return encode_chat_prompt(tokenizer, special.bos, text);
 }
 
 TextModel open_text_model(const std::string& path, const std::string& template_path, bool need_template) {
@@ -27,8 +27,12 @@ TextModel open_text_model(const std::string& path, const std::string& template_p
     std::optional<std::string> text = read_whole_file(template_path);
     if (!text) fail("{}: cannot open the chat template", template_path);
     tmpl = std::move(*text);
-  } else if (need_template) {
+  } else if (model->file().has("tokenizer.chat_template")) {
     tmpl = chat_template_from_gguf(model->file());
+  } else if (need_template) {
+    fail("{}: no chat template (tokenizer.chat_template): a base model; pass a template with --template, or "
+         "complete plain text with `edgelm run -p`",
+         path);
   }
   SpecialTokenText special = special_token_text(model->file());
   return TextModel{std::move(model), std::move(tokenizer), std::move(tmpl), std::move(special)};

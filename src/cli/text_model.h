@@ -23,8 +23,8 @@ struct TextModel {
   std::vector<int32_t> encode_prompt(const std::string& text) const;
 };
 
-// `template_path` empty: the GGUF's tokenizer.chat_template (an error only when a
-// template is needed and the file has none: `need_template`).
+// `template_path` empty: the GGUF's tokenizer.chat_template, if it has one (an error
+// when the file has none and `need_template`; else chat_template stays empty).
 TextModel open_text_model(const std::string& path, const std::string& template_path, bool need_template);
 
 }  // namespace edgelm::cli

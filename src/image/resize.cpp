@@ -1,5 +1,6 @@
 #include "image/resize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -119,6 +120,23 @@ RgbImage resize_bicubic(const RgbImage& src, int width, int height) {
   if (width == src.width) return resize_columns(src, height);
   RgbImage rows = resize_rows(src, width);
   return height == src.height ? rows : resize_columns(rows, height);
+}
+
+RgbImage resize_bicubic_padded(const RgbImage& src, int width, int height, const uint8_t pad[3]) {
+  if (width == src.width && height == src.height) return src;
+  const float scale = std::min(static_cast<float>(width) / static_cast<float>(src.width),
+                               static_cast<float>(height) / static_cast<float>(src.height));
+  const int w = std::min(static_cast<int>(std::ceil(static_cast<float>(src.width) * scale)), width);
+  const int h = std::min(static_cast<int>(std::ceil(static_cast<float>(src.height) * scale)), height);
+  const RgbImage fitted = resize_bicubic(src, std::max(w, 1), std::max(h, 1));
+  RgbImage out{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
+  for (size_t i = 0; i < out.pixels.size(); i += 3) std::copy(pad, pad + 3, out.pixels.begin() + static_cast<std::ptrdiff_t>(i));
+  const int ox = (width - fitted.width) / 2, oy = (height - fitted.height) / 2;
+  for (int y = 0; y < fitted.height; ++y) {
+    std::copy(fitted.pixel(0, y), fitted.pixel(0, y) + static_cast<size_t>(fitted.width) * 3,
+              out.pixels.begin() + static_cast<std::ptrdiff_t>((static_cast<size_t>(y + oy) * width + ox) * 3));
+  }
+  return out;
 }
 
 }  // namespace edgelm

@@ -27,6 +27,17 @@ const float* gelu_table_f32();
 void rope_tables(int64_t pos, int n_dims, float base, const float* freq_factors, float* cos_out, float* sin_out);
 // Rotates pairs (v[j], v[j + n_dims/2]) of one head by the tables.
 void rope_neox_apply(float* v, int n_dims, const float* cos_t, const float* sin_t);
+// "Normal" RoPE (GPT-J / Llama GGUF order): rotates adjacent pairs (v[2j], v[2j+1]).
+void rope_normal_apply(float* v, int n_dims, const float* cos_t, const float* sin_t);
+
+// SiLU x / (1 + e^-x) as llama.cpp's CPU backend computes it in its SwiGLU: each
+// row's elements in whole SIMD vectors (llama_float_lanes()) go through ggml's
+// vectorised e^x approximation (a polynomial, not libm's expf: up to ~1.5 ulp apart),
+// the row's leftover elements through expf.
+// out[r][i] = silu(gate[r][i]) * up[r][i] for n_rows rows of `width`; may alias.
+void swiglu(const float* gate, const float* up, int64_t n_rows, int64_t width, float* out);
+// The e^x of one element in a SIMD vector of `lanes` (16, 8; other: libm expf).
+float llama_vector_expf(float x, int lanes);
 
 // c · tanh(x / c)
 inline float softcap(float x, float c);

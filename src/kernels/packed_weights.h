@@ -35,7 +35,11 @@ struct PackedMatrix {
   int tile_rows = 0;
   uint64_t row_bytes = 0;  // of one packed row (blocks padded to whole words where packed by words)
   uint64_t size = 0;
-  std::unique_ptr<uint8_t[]> bytes;
+  struct Free {
+    uint64_t size;
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t[], Free> bytes{nullptr, Free{0}};
 };
 
 // Whether a packed layout exists for `type` at `level`.
@@ -49,7 +53,7 @@ bool packable(TensorType type, CpuLevel level);
 void pack_weight_matrix(WeightMatrix& w, bool release_file_pages);
 
 // The packings themselves: `rows` rows of `row_bytes` at `src` into `dst`
-// (packed_bytes() long) for tiles of `tile_rows`.
+// (packed_bytes() long, zero-filled: padding is not written) for tiles of `tile_rows`.
 uint64_t packed_bytes(uint64_t row_bytes, int64_t rows, int tile_rows);
 void pack_nibble_blocks(const uint8_t* src, uint64_t row_bytes, int64_t rows, int64_t cols, int tile_rows,
                         uint8_t* dst);

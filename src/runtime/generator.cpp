@@ -62,18 +62,27 @@ void Generator::guarded(const std::function<void()>& evaluation) {
   }
 }
 
-void Generator::evaluate_from(size_t from, ModelTrace* trace) {
-  size_t pos = from;
+const PromptImage* Generator::image_from(size_t pos) const {
   for (const PromptImage& image : images_) {
-    if (image.end() <= pos) continue;
-    if (image.position > pos) evaluate(std::span<const int32_t>(tokens_).subspan(pos, image.position - pos));
+    if (image.end() > pos) return &image;
+  }
+  return nullptr;
+}
+
+size_t Generator::evaluate_next(size_t max_tokens, ModelTrace* trace) {
+  const size_t pos = cache_.n_past();
+  const PromptImage* image = image_from(pos);
+  if (image != nullptr && image->position <= pos) {
+    // Images go in whole (begin_prompt never keeps part of one).
     guarded([&] {
-      model_.eval_embeddings(cache_, image.embedding->rows, n_ubatch_, pool_, logits_.data(),
+      model_.eval_embeddings(cache_, image->embedding->rows, n_ubatch_, pool_, logits_.data(),
                              model_.images_bidirectional());
     });
-    pos = image.end();
+    return image->embedding->n_tokens;
   }
-  if (pos < tokens_.size()) evaluate(std::span<const int32_t>(tokens_).subspan(pos), trace);
+  const size_t end = std::min({image ? image->position : tokens_.size(), tokens_.size(), pos + max_tokens});
+  evaluate(std::span<const int32_t>(tokens_).subspan(pos, end - pos), end == tokens_.size() ? trace : nullptr);
+  return end - pos;
 }
 
 size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
@@ -98,17 +107,7 @@ size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const
   return common;
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) { prompt(tokens, {}, trace); }
-
-void Generator::set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images) {
-  prompt(tokens, images, nullptr);
-}
-
-void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace) {
-  if (tokens.empty()) fail("the prompt is empty");
-  if (tokens.size() > cache_.n_ctx()) {
-    fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
-  }
+void Generator::check_images(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
   // Placeholders exactly where the images are.
   size_t next = 0;
   for (const PromptImage& image : images) {
@@ -132,7 +131,14 @@ void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptIm
   for (size_t i = next; i < tokens.size(); ++i) {
     if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);
   }
-  const auto start = Clock::now();
+}
+
+uint32_t Generator::begin_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images) {
+  if (tokens.empty()) fail("the prompt is empty");
+  if (tokens.size() > cache_.n_ctx()) {
+    fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
+  }
+  check_images(tokens, images);
   // Re-evaluate at least the last token: its logits are where generation starts.
   size_t keep = std::min(common_prefix(tokens, images), tokens.size() - 1);
   // Images are evaluated whole: never keep part of one.
@@ -145,7 +151,24 @@ void Generator::prompt(std::span<const int32_t> tokens, std::span<const PromptIm
   std::vector<PromptImage> next_images(images.begin(), images.end());
   tokens_.swap(next_tokens);
   images_.swap(next_images);
-  evaluate_from(keep, trace);
+  return static_cast<uint32_t>(keep);
+}
+
+void Generator::evaluate_pending(size_t max_tokens) {
+  if (n_pending() > 0 && max_tokens > 0) evaluate_next(max_tokens, nullptr);
+}
+
+void Generator::append(int32_t token) {
+  if (tokens_.size() >= cache_.n_ctx()) fail("the context of {} tokens is full", cache_.n_ctx());
+  tokens_.push_back(token);
+}
+
+void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) { set_prompt(tokens, {}, trace); }
+
+void Generator::set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace) {
+  const auto start = Clock::now();
+  const uint32_t keep = begin_prompt(tokens, images);
+  while (n_pending() > 0) evaluate_next(tokens_.size(), trace);
   stats_ = GenerationStats{};
   stats_.prompt_tokens_reused = static_cast<uint32_t>(keep);
   stats_.prompt_tokens_evaluated = static_cast<uint32_t>(tokens_.size() - keep);

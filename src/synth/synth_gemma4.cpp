@@ -1,12 +1,9 @@
 #include "synth/synth_gemma4.h"
 
 #include <cmath>
-#include <cstring>
-#include <regex>
 
 #include "gguf/gguf_reader.h"
-#include "gguf/gguf_writer.h"
-#include "synth/synth_tensors.h"
+#include "synth/synth_writer.h"
 #include "util/error.h"
 
 namespace edgelm {
@@ -95,84 +92,19 @@ Gemma4Preset gemma4_preset(const std::string& name) {
 }
 
 // ---------------------------------------------------------------------------------
-// Tensor types
-// ---------------------------------------------------------------------------------
-
-namespace {
-
-bool is_4bit(TensorType t) { return t == TensorType::Q4_0 || t == TensorType::Q4_K || t == TensorType::IQ4_NL; }
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Q4_K_M gives more bits to the first and last eighth of the layers and every third
-// layer in between (llama.cpp's "use_more_bits" rule).
-bool use_more_bits(int layer, uint32_t n_layers) {
-  const int n = static_cast<int>(n_layers);
-  return layer < n / 8 || layer >= 7 * n / 8 || (layer - n / 8) % 3 == 2;
-}
-
-}  // namespace
-
-TensorType gemma4_weight_type(TensorType requested, const std::string& name, int layer, uint32_t n_layers,
-                              int64_t row_length) {
-  TensorType t = requested;
-  const bool embedding = name == "token_embd.weight" || name == "per_layer_token_embd.weight";
-  if (embedding && is_4bit(requested)) t = TensorType::Q6_K;
-  if (requested == TensorType::Q4_K && layer >= 0 && use_more_bits(layer, n_layers) &&
-      (ends_with(name, "attn_v.weight") || ends_with(name, "ffn_down.weight"))) {
-    t = TensorType::Q6_K;
-  }
-  for (TensorType candidate : {t, TensorType::Q8_0, TensorType::F16}) {
-    if (row_length % type_traits(candidate).block_size == 0) return candidate;
-  }
-  return TensorType::F32;
-}
-
-uint32_t llama_file_type(TensorType requested) {
-  switch (requested) {
-    case TensorType::F32: return 0;
-    case TensorType::F16: return 1;
-    case TensorType::Q4_0: return 2;
-    case TensorType::Q8_0: return 7;
-    case TensorType::Q4_K: return 15;  // Q4_K_M
-    case TensorType::Q5_K: return 17;  // Q5_K_M
-    case TensorType::Q6_K: return 18;
-    case TensorType::IQ4_NL: return 25;
-    case TensorType::BF16: return 32;
-    default: fail("no llama.cpp file type for '{}'", type_name(requested));
-  }
-}
-
-// ---------------------------------------------------------------------------------
 // The tensor plan: names, shapes and how to fill each tensor
 // ---------------------------------------------------------------------------------
 
 namespace {
 
-std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType quant,
-                                        const std::vector<std::pair<std::regex, TensorType>>& overrides) {
+std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, const SynthOptions& o) {
   const Gemma4Config& c = preset.config;
-  std::vector<PlannedTensor> out;
+  TensorPlan plan(o, c.n_layers);
   const int64_t d = c.d_model, V = c.n_vocab, P = c.per_layer_dim, L = c.n_layers;
   auto weight = [&](std::string name, std::vector<int64_t> dims, int layer, float std) {
-    TensorType requested = quant;
-    bool overridden = false;
-    for (const auto& [pattern, type] : overrides) {
-      if (std::regex_search(name, pattern)) {
-        requested = type;
-        overridden = true;
-        break;
-      }
-    }
-    const TensorType t = overridden ? gemma4_weight_type(requested, "", -1, c.n_layers, dims[0])
-                                    : gemma4_weight_type(quant, name, layer, c.n_layers, dims[0]);
-    out.push_back({std::move(name), std::move(dims), t, Fill::kUniform, std});
+    plan.weight(std::move(name), std::move(dims), layer, std);
   };
-  auto norm = [&](std::string name, int64_t n, float scale = 1.0f) {
-    out.push_back({std::move(name), {n}, TensorType::F32, Fill::kNorm, scale});
-  };
+  auto norm = [&](std::string name, int64_t n, float scale = 1.0f) { plan.norm(std::move(name), n, scale); };
   const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
 
   // Token embeddings: rows scaled by sqrt(d) at run time; std 2/sqrt(d) gives the
@@ -184,7 +116,11 @@ std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType q
     norm("per_layer_proj_norm.weight", P);
   }
   norm("output_norm.weight", d);
-  out.push_back({"rope_freqs.weight", {c.head_dim_full / 2}, TensorType::F32, Fill::kRopeFreqs, 0.0f});
+  // Proportional RoPE on full layers: the first quarter of the pairs rotates, the
+  // rest gets a factor of 1e30 (no rotation).
+  std::vector<float> rope_freqs(c.head_dim_full / 2);
+  for (size_t i = 0; i < rope_freqs.size(); ++i) rope_freqs[i] = i < rope_freqs.size() / 4 ? 1.0f : 1e30f;
+  plan.values("rope_freqs.weight", std::move(rope_freqs));
 
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
@@ -213,9 +149,9 @@ std::vector<PlannedTensor> plan_tensors(const Gemma4Preset& preset, TensorType q
       weight(b + "proj.weight", {P, d}, li, 1.0f / std::sqrt(static_cast<float>(P)));
       norm(b + "post_norm.weight", d);
     }
-    out.push_back({b + "layer_output_scale.weight", {1}, TensorType::F32, Fill::kScalar, 0.0f});
+    plan.scalar(b + "layer_output_scale.weight");
   }
-  return out;
+  return plan.tensors();
 }
 
 }  // namespace
@@ -230,41 +166,14 @@ SynthReport synth_gemma4(const SynthOptions& o) {
   }
   Gemma4Preset preset = gemma4_preset(o.preset);
   Gemma4Config& config = preset.config;
-
   const GgufFile vocab = GgufFile::open(o.vocab_path);
-  if (!vocab.has("tokenizer.ggml.tokens")) fail("{}: no tokenizer.ggml.tokens: not a vocabulary file", vocab.name());
-  const size_t n_tokens = vocab.get_string_array("tokenizer.ggml.tokens").size();
-  if (n_tokens == 0 || n_tokens > (1u << 24)) fail("{}: vocabulary has {} tokens", vocab.name(), n_tokens);
-  config.n_vocab = static_cast<uint32_t>(n_tokens);
+  config.n_vocab = synth_vocab_size(vocab);
   config.validate("preset " + o.preset);
-
-  std::vector<std::pair<std::regex, TensorType>> overrides;
-  for (const auto& [pattern, type] : o.tensor_types) {
-    if (!type_traits(type).can_quantize) fail("cannot write tensors of type '{}'", type_name(type));
-    try {
-      overrides.emplace_back(std::regex(pattern), type);
-    } catch (const std::regex_error& e) {
-      fail("--tensor-type: bad pattern '{}': {}", printable(pattern), e.what());
-    }
-  }
-  const std::vector<PlannedTensor> plan = plan_tensors(preset, o.quant, overrides);
-
-  GgufWriter w(o.out_path);
-  w.add_string("general.architecture", "gemma4");
-  w.add_string("general.name", "edgelm synthetic gemma4 " + o.preset);
-  w.add_string("general.description",
-               fmt::format("Random weights written by edgelm synth (preset {}, seed {}); not a trained model.",
-                           o.preset, o.seed));
-  w.add_u32("general.file_type", llama_file_type(o.quant));
-  w.add_u32("general.quantization_version", 2);
-  config.write_gguf(w);
-  for (const KeyValue& kv : vocab.metadata()) {
-    if (kv.key.starts_with("tokenizer.")) w.add_value(kv.key, kv.value);
-  }
-
-  write_planned_tensors(w, plan, o.seed, o.threads, o.progress);
-  w.finish();
-  return {w.bytes_written(), plan.size(), config.n_vocab};
+  const std::vector<PlannedTensor> plan = plan_tensors(preset, o);
+  SynthFileInfo info;
+  info.arch = "gemma4";
+  info.write_hparams = [&](GgufWriter& w) { config.write_gguf(w); };
+  return write_synthetic_gguf(o, vocab, info, plan);
 }
 
 }  // namespace edgelm

@@ -6,7 +6,7 @@
 
 #include "gguf/gguf_writer.h"
 #include "synth/synth_gemma4.h"
-#include "synth/synth_tensors.h"
+#include "synth/synth_writer.h"
 #include "util/error.h"
 
 namespace edgelm {
@@ -56,20 +56,23 @@ std::vector<PlannedTensor> plan_mmproj(const Gemma4vConfig& c, const std::string
   const int64_t D = c.width, P = c.patch_size, A = static_cast<int64_t>(c.n_head) * c.head_dim, F = c.n_ff;
   std::vector<PlannedTensor> out;
   auto f32 = [&](std::string name, std::vector<int64_t> dims, Fill fill, float std) {
-    out.push_back({std::move(name), std::move(dims), TensorType::F32, fill, std});
+    out.push_back({std::move(name), std::move(dims), TensorType::F32, fill, std, {}});
+  };
+  auto constant = [&](std::string name, float v) {
+    out.push_back({std::move(name), {1}, TensorType::F32, Fill::kValues, 0.0f, {v}});
   };
   auto norm = [&](std::string name, int64_t n, float scale = 1.0f) { f32(std::move(name), {n}, Fill::kNorm, scale); };
   // A matrix with optional clamp bounds (real files clamp every matrix of the encoder).
   auto matrix = [&](const std::string& name, int64_t cols, int64_t rows, float in_bound, float out_bound) {
-    const TensorType t = gemma4_weight_type(quant, name, -1, c.n_blocks, cols);
-    out.push_back({name + ".weight", {cols, rows}, t, Fill::kUniform, 1.0f / std::sqrt(static_cast<float>(cols))});
+    const TensorType t = synth_weight_type(quant, name, -1, c.n_blocks, cols);
+    out.push_back({name + ".weight", {cols, rows}, t, Fill::kUniform, 1.0f / std::sqrt(static_cast<float>(cols)), {}});
     if (in_bound > 0.0f) {
-      f32(name + ".input_min", {1}, Fill::kConstant, -in_bound);
-      f32(name + ".input_max", {1}, Fill::kConstant, in_bound);
+      constant(name + ".input_min", -in_bound);
+      constant(name + ".input_max", in_bound);
     }
     if (out_bound > 0.0f) {
-      f32(name + ".output_min", {1}, Fill::kConstant, -out_bound);
-      f32(name + ".output_max", {1}, Fill::kConstant, out_bound);
+      constant(name + ".output_min", -out_bound);
+      constant(name + ".output_max", out_bound);
     }
   };
   // Real-model clamps are wide (they rarely bite); tiny's are tight on a few matrices so
@@ -78,7 +81,7 @@ std::vector<PlannedTensor> plan_mmproj(const Gemma4vConfig& c, const std::string
 
   const TensorType patch_type = quant == TensorType::F16 ? TensorType::F16 : TensorType::F32;
   out.push_back({"v.patch_embd.weight", {P, P, 3, D}, patch_type, Fill::kUniform,
-                 1.0f / std::sqrt(static_cast<float>(P * P * 3))});
+                 1.0f / std::sqrt(static_cast<float>(P * P * 3)), {}});
   f32("v.position_embd.weight", {D, kPositions, 2}, Fill::kUniform, 0.5f);
   if (tiny) {
     f32("v.std_bias", {D}, Fill::kUniform, 0.1f);

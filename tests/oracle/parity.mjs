@@ -110,7 +110,7 @@ export class Oracle {
     if (typeof prompt === "string") ids = prompt.trim().split(/[\s,]+/).map(Number);
     else if (Array.isArray(prompt)) ids = prompt.slice();
     else if (prompt && Array.isArray(prompt.ids)) ids = prompt.ids.slice();
-    else if (prompt && typeof prompt.text === "string") ids = [kBos, ...this.model.tokenize(prompt.text, true)];
+    else if (prompt && typeof prompt.text === "string") ids = [this.model.tokens.bos ?? kBos, ...this.model.tokenize(prompt.text, true)];
     else throw new Error(`bad prompt: ${JSON.stringify(prompt)}`);
     const nVocab = this.model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length ?? 262144;
     for (const id of ids) {

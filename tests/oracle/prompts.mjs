@@ -1,6 +1,6 @@
 // Deterministic prompt sets for the token-for-token parity test (run_parity.test.mjs,
 // parity.mjs). A prompt is either an array of token ids (BOS first) or {text}, which
-// parity.mjs tokenizes with llama.cpp (special tokens parsed, BOS prepended).
+// parity.mjs tokenizes with llama.cpp (special tokens parsed, the model's BOS prepended).
 //
 // Random prompts come from a seeded PRNG (mulberry32), so every run, every machine and
 // every engine sees the same ids. Ids are drawn mostly from the ordinary range of the
@@ -37,18 +37,36 @@ export function mulberry32(seed) {
   };
 }
 
+// The vocabularies of the presets: BOS, ids never drawn at random (end of
+// generation), control ids mixed in on purpose, and the ordinary range [min, max].
+export const kVocabs = {
+  gemma4: {bos: kBos, eog: kEogIds, special: kSpecialIds, min: kOrdinaryMin, max: kOrdinaryMax},
+  // Llama 3 (llama-bpe, 128256 ids): every special token is at 128000 and above, the
+  // EOG ones (<|end_of_text|> 128001, <|eom_id|> 128008, <|eot_id|> 128009) included.
+  // Mixed in: <|start_header_id|> <|end_header_id|> <|eot_id|> <|python_tag|>, a
+  // reserved special token, "\n" and "\n\n", as chat prompts carry them.
+  "llama-bpe": {bos: 128000, eog: [128001, 128008, 128009], special: [128006, 128007, 128009, 128010, 128011, 198, 271],
+                min: 0, max: 127999},
+  // Llama 2 SentencePiece (llama-spm, 32000 ids): <unk> <s> </s>, then the 256 byte
+  // tokens <0x00>..<0xFF> (3..258). Mixed in: byte tokens (<0x0A> "\n" among them)
+  // and "▁" (29871).
+  "llama-spm": {bos: 1, eog: [2], special: [13, 3, 258, 29871], min: 259, max: 31999},
+};
+
 // A prompt of `length` ids in total (BOS included), deterministic in `seed`.
-// specialRate: the chance that a position (after BOS) holds an id from kSpecialIds.
-export function randomPrompt(seed, length, {specialRate = 0, vocabMax = kOrdinaryMax} = {}) {
+// specialRate: the chance that a position (after BOS) holds an id from the vocabulary's
+// special ids.
+export function randomPrompt(seed, length, {specialRate = 0, vocabMax = kOrdinaryMax, vocab = kVocabs.gemma4} = {}) {
   if (!(length >= 1)) throw new Error(`prompt length ${length} < 1`);
+  const max = vocab === kVocabs.gemma4 ? vocabMax : vocab.max;
   const rand = mulberry32(seed);
-  const ids = [kBos];
+  const ids = [vocab.bos];
   while (ids.length < length) {
     if (specialRate > 0 && rand() < specialRate) {
-      ids.push(kSpecialIds[Math.floor(rand() * kSpecialIds.length)]);
+      ids.push(vocab.special[Math.floor(rand() * vocab.special.length)]);
     } else {
-      const id = kOrdinaryMin + Math.floor(rand() * (vocabMax - kOrdinaryMin + 1));
-      if (!kEogIds.includes(id)) ids.push(id);
+      const id = vocab.min + Math.floor(rand() * (max - vocab.min + 1));
+      if (!vocab.eog.includes(id)) ids.push(id);
     }
   }
   return ids;
@@ -58,6 +76,12 @@ export function randomPrompt(seed, length, {specialRate = 0, vocabMax = kOrdinar
 export const kChatText =
   "<|turn>user\nWrite a short poem about the sea, the wind and a lighthouse keeper " +
   "who counts the ships at night.<turn|>\n<|turn>model\n";
+
+// A Llama 3 chat turn (the Llama 3.2 template's markers) and plain text.
+export const kLlamaChatText =
+  "<|start_header_id|>user<|end_header_id|>\n\nWrite a short poem about the sea, the wind and a lighthouse " +
+  "keeper who counts the ships at night.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
+export const kPlainText = "The lighthouse keeper counted the ships at night, and when the wind rose over the sea he";
 
 // Prompt sets by preset. Lengths include BOS. The tiny preset has a sliding window of
 // 32 tokens, so lengths straddle it (31, 32, 33) and go well past it; 513 and 600 cross
@@ -84,6 +108,22 @@ export function promptSet(preset = "tiny") {
       {text: kChatText},
       randomPrompt(21, 12, {specialRate: 0.1}),
       randomPrompt(22, 40),
+    ];
+  }
+  if (preset === "llama-tiny" || preset === "openelm-tiny") {
+    // The peers (no sliding window): 8 prompts around the micro-batch of 512, random
+    // ids with and without control tokens, and one text prompt tokenized by llama.cpp
+    // (a Llama 3 chat turn; plain text for the OpenELM base model).
+    const vocab = preset === "llama-tiny" ? kVocabs["llama-bpe"] : kVocabs["llama-spm"];
+    return [
+      randomPrompt(31, 1, {vocab}),                          // BOS alone
+      randomPrompt(32, 3, {vocab}),
+      randomPrompt(33, 17, {specialRate: 0.15, vocab}),
+      randomPrompt(34, 64, {vocab}),
+      randomPrompt(35, 100, {specialRate: 0.05, vocab}),
+      randomPrompt(36, 257, {vocab}),
+      randomPrompt(37, 513, {specialRate: 0.03, vocab}),     // ubatch + 1
+      {text: preset === "llama-tiny" ? kLlamaChatText : kPlainText},
     ];
   }
   throw new Error(`no prompt set for preset "${preset}"`);

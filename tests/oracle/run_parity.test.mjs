@@ -7,6 +7,10 @@
 //                                  (unless TYPES says otherwise), 3 prompts, 16 tokens.
 //                                  A symlink gemma4-e2b-q4_0.gguf in EDGELM_MODELS_DIR is
 //                                  used as it is (no re-synthesis)
+//   EDGELM_PARITY_PRESET=llama-tiny | openelm-tiny
+//                                  the peers (Llama 3.2, OpenELM; spec peers.md): their
+//                                  tiny presets, f32 f16 q8_0 q4_0 q4_k, 8 prompts, 32
+//                                  tokens (ctest runs each as its own test)
 //   EDGELM_PARITY_KV=f32           llama.cpp keeps its KV cache in f32 (default: f16, as
 //                                  llama.cpp and edgelm do)
 //   EDGELM_PARITY_REPORT=FILE      also write the per-type statistics as JSON
@@ -102,6 +106,37 @@ const kTolE2b = {
   //     measured max:  |dlog p|  mean     |dp|     tie gap  mismatches (all near ties)
   q4_0: {log: 1.0,  mean: 0.25,   abs: 3.5e-3, tie: 3e-3,   ties: 0.40},  // 5.10e-1 1.39e-1 1.71e-3 1.62e-3 13/48
 };
+// The peers' tiny presets (4 layers, no sliding window; 8 prompts x 32 forced steps =
+// 256 steps and 1280 compared probabilities per type), same meaning as kTol, set from
+// the measurements in the comments with ~2x headroom. The tie gap is never set below
+// the Gemma 4 table's value for its kind of type: near ties are rare events that 256
+// steps under-sample. OpenELM's tiny continuations settle into repeating one token at
+// p ~0.4-0.5, where the same relative (log) error is a larger |dp| than on Llama's
+// flatter distributions (p <= 0.24): hence its larger abs tolerances.
+const kTolLlama = {
+  //     measured max:  |dlog p|  mean     |dp|     tie gap  mismatches (all near ties)
+  f32:  {log: 1.5e-3, mean: 2e-4,   abs: 1e-4,   tie: 1e-6,   ties: 0},     // 6.21e-4 9.29e-5 3.12e-5 -       0/256
+  f16:  {log: 1e-2,   mean: 1.2e-3, abs: 1.5e-4, tie: 1e-5,   ties: 0.02},  // 4.43e-3 5.56e-4 6.28e-5 -       0/256
+  q8_0: {log: 0.2,    mean: 2e-2,   abs: 2.5e-3, tie: 1.2e-3, ties: 0.04},  // 9.26e-2 9.17e-3 1.28e-3 4.03e-4 3/256
+  q4_0: {log: 0.25,   mean: 2.5e-2, abs: 4.5e-3, tie: 1.2e-3, ties: 0.05},  // 1.22e-1 1.32e-2 2.31e-3 4.88e-4 6/256
+  q4_k: {log: 0.3,    mean: 4.5e-2, abs: 8e-3,   tie: 3e-3,   ties: 0.06},  // 1.51e-1 2.31e-2 4.01e-3 3.14e-4 8/256
+};
+const kTolOpenElm = {
+  //     measured max:  |dlog p|  mean     |dp|     tie gap  mismatches (all near ties)
+  f32:  {log: 1.5e-3, mean: 2e-4,   abs: 1e-4,   tie: 1e-6,   ties: 0},     // 5.39e-4 5.04e-5 3.93e-5 -       0/256
+  f16:  {log: 1.2e-2, mean: 1.2e-3, abs: 8e-4,   tie: 1e-5,   ties: 0.02},  // 6.02e-3 6.00e-4 4.43e-4 -       0/256
+  q8_0: {log: 0.2,    mean: 3e-2,   abs: 3.5e-2, tie: 1.2e-3, ties: 0.04},  // 1.04e-1 1.48e-2 1.93e-2 5.03e-4 4/256
+  q4_0: {log: 0.25,   mean: 2.5e-2, abs: 1.5e-2, tie: 1.2e-3, ties: 0.05},  // 1.14e-1 1.05e-2 7.68e-3 5.22e-4 3/256
+  q4_k: {log: 0.35,   mean: 4.5e-2, abs: 8e-3,   tie: 5e-3,   ties: 0.06},  // 1.82e-1 2.09e-2 3.55e-3 2.58e-3 4/256
+};
+// Per preset: the tolerance table, the default types, the continuation length and the
+// model file's name stem.
+const kPresets = {
+  tiny: {tol: kTol, types: Object.keys(kTol), nTokens: 64, stem: "gemma4-tiny"},
+  e2b: {tol: {...kTol, ...kTolE2b}, types: ["q4_0"], nTokens: 16, stem: "gemma4-e2b"},
+  "llama-tiny": {tol: kTolLlama, types: Object.keys(kTolLlama), nTokens: 32, stem: "llama-tiny"},
+  "openelm-tiny": {tol: kTolOpenElm, types: Object.keys(kTolOpenElm), nTokens: 32, stem: "openelm-tiny"},
+};
 const kTopCompared = 5;
 const strict = process.env.EDGELM_PARITY_STRICT === "1";
 
@@ -111,12 +146,15 @@ assert.ok(bin && modelsDir, "set EDGELM_BIN and EDGELM_MODELS_DIR");
 fs.mkdirSync(modelsDir, {recursive: true});
 
 const preset = process.env.EDGELM_PARITY_PRESET || "tiny";
+assert.ok(preset in kPresets, `EDGELM_PARITY_PRESET=${preset}: not one of ${Object.keys(kPresets).join(", ")}`);
 const types = process.env.EDGELM_PARITY_TYPES
   ? process.env.EDGELM_PARITY_TYPES.split(",").map((s) => s.trim()).filter(Boolean)
-  : preset === "e2b" ? ["q4_0"] : Object.keys(kTol);
-const nTokens = preset === "e2b" ? 16 : 64;
+  : kPresets[preset].types;
+const nTokens = kPresets[preset].nTokens;
 const prompts = promptSet(preset);
-const tolTable = preset === "e2b" ? {...kTol, ...kTolE2b} : kTol;
+const tolTable = kPresets[preset].tol;
+// The mutation check runs on a tiny preset: the peers' own, Gemma 4's for e2b (cheap).
+const mutationPreset = preset === "e2b" ? "tiny" : preset;
 // threads: llama.cpp's results are bit-identical for 1 and 2 threads, but its threads
 // spin at barriers: on a busy 2-core machine 2 threads ran 4-5x slower than 1 (measured
 // 53 s vs 12 s for 3 prompts x 64 tokens at load 3). EDGELM_PARITY_THREADS overrides.
@@ -164,7 +202,7 @@ function sameFiles(a, b) {
 // the old one is kept (its mtime, and so the oracle cache, stays valid). A symlink is
 // used as it is (e.g. to a big model synthesized elsewhere).
 function ensureModel(type, {modelPreset = preset, seed = null} = {}) {
-  const file = path.join(modelsDir, `gemma4-${modelPreset}-${type}${seed === null ? "" : `-seed${seed}`}.gguf`);
+  const file = path.join(modelsDir, `${kPresets[modelPreset].stem}-${type}${seed === null ? "" : `-seed${seed}`}.gguf`);
   if (fs.existsSync(file) && (fs.lstatSync(file).isSymbolicLink() || fs.statSync(file).mtimeMs > fs.statSync(bin).mtimeMs)) {
     return file;
   }
@@ -311,18 +349,19 @@ const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "edgelm-parity-"));
 after(() => fs.rmSync(tmpDir, {recursive: true, force: true}));
 
 // The comparison can fail: llama.cpp on a model with another seed (same preset and type)
-// against edgelm on the test's model, one prompt, 8 tokens, must not pass. Uses the tiny
-// preset even under EDGELM_PARITY_PRESET=e2b (cheap).
+// against edgelm on the test's model, one prompt, 8 tokens, must not pass. Uses Gemma 4's
+// tiny preset under EDGELM_PARITY_PRESET=e2b (cheap).
 test("mutation: the comparison fails against a model of another seed", {timeout: 10 * 60_000}, async () => {
   assert.ok(!runInfo.error, runInfo.error);
-  const type = preset === "tiny" ? types[0] : "q4_0";
-  const fileA = ensureModel(type, {modelPreset: "tiny"});
-  const fileB = ensureModel(type, {modelPreset: "tiny", seed: 43});
-  const prompt = promptSet("tiny")[3];
+  const type = preset === "e2b" ? "q4_0" : types[0];
+  const mutationTol = kPresets[mutationPreset].tol[type];
+  const fileA = ensureModel(type, {modelPreset: mutationPreset});
+  const fileB = ensureModel(type, {modelPreset: mutationPreset, seed: 43});
+  const prompt = promptSet(mutationPreset)[3];
   const {results: [oracle]} = await oracleResults(fileB, [prompt], 8, llama);
   const steps = runEdgelm(fileA, oracle.prompt, oracle.tokens, path.join(tmpDir, "mutation.jsonl"));
-  const c = comparePrompt(0, oracle, steps, strict ? {...kTol[type], tie: 0} : kTol[type]);
-  console.log(`parity mutation (tiny ${type}, seed 42 vs 43): ${c.errors.length} errors, ${c.mismatches}/${c.steps} ` +
+  const c = comparePrompt(0, oracle, steps, strict ? {...mutationTol, tie: 0} : mutationTol);
+  console.log(`parity mutation (${mutationPreset} ${type}, seed 42 vs 43): ${c.errors.length} errors, ${c.mismatches}/${c.steps} ` +
               `choices differ, max |dlog p| ${exp(c.maxLog)}, max |dp| ${exp(c.maxAbs)}`);
   assert.equal(c.steps, 8, "edgelm did not report all 8 forced steps");
   assert.ok(c.errors.length > 0, "the parity comparison passed on a model of another seed: it cannot detect a wrong model");

@@ -10,6 +10,8 @@
 // Run by ctest as
 //   EDGELM_BIN=.../edgelm EDGELM_MAKE_IMAGE=.../make_test_image EDGELM_MODELS_DIR=...
 //   node --test vision_parity.test.mjs
+// llama-mtmd-cli renders the chat template with thinking enabled (llama.cpp's default),
+// so edgelm runs with --think. Both use micro-batches of 2048 and no flash attention.
 // Switches: EDGELM_VISION_QUANT=f16 (the mmproj's matrices; default f32),
 //           EDGELM_VISION_TOKENS=N (generated tokens, default 24).
 import {test} from "node:test";
@@ -70,7 +72,7 @@ function runLlama(mtmd, models, images) {
 
 function runEdgelm(models, images) {
   const args = ["run", "-m", models.text, "--mmproj", models.mmproj, "-p", prompt, "--temp", "0", "-n", String(nTokens),
-    "-c", ctx, "-u", ubatch, "-t", threads, "--ids"];
+    "-c", ctx, "-u", ubatch, "-t", threads, "--ids", "--think"];
   for (const img of images) args.push("--image", img);
   const r = spawnSync(bin, args, {encoding: "utf8"});
   assert.equal(r.status, 0, `edgelm run failed:\n${r.stderr}`);

@@ -306,3 +306,24 @@ TEST_F(Gemma4vTest, ThreadCountDoesNotChangeTheEmbeddings) {
 
 }  // namespace
 }  // namespace edgelm
+
+namespace edgelm {
+namespace {
+
+// 640x480 -> target 624x480: scale min(0.975, 1) = 0.975 fits it to 624x468, centred
+// with 6 black rows above and below (llama.cpp's PAD_CEIL).
+TEST(ImageResize, FitsInsideTheTargetAndPadsWithBlack) {
+  RgbImage img{640, 480, std::vector<uint8_t>(640 * 480 * 3, 200)};
+  const uint8_t black[3] = {0, 0, 0};
+  const RgbImage out = resize_bicubic_padded(img, 624, 480, black);
+  ASSERT_EQ(out.width, 624);
+  ASSERT_EQ(out.height, 480);
+  for (int y : {0, 5, 474, 479}) EXPECT_EQ(out.pixel(300, y)[0], 0) << y;
+  for (int y : {6, 240, 473}) EXPECT_EQ(out.pixel(300, y)[0], 200) << y;
+  for (int x : {0, 623}) EXPECT_EQ(out.pixel(x, 240)[1], 200) << x;
+  // Same size: a plain copy, no bars.
+  EXPECT_EQ(resize_bicubic_padded(img, 640, 480, black).pixels, img.pixels);
+}
+
+}  // namespace
+}  // namespace edgelm

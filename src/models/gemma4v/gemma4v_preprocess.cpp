@@ -47,7 +47,10 @@ VisionInput gemma4v_preprocess(const RgbImage& image, const Gemma4vConfig& c) {
     fail("image of {}x{} pixels would be resized to {}x{}, beyond 65536 per side", image.width, image.height,
          target.width, target.height);
   }
-  const RgbImage resized = resize_bicubic(image, target.width, target.height);
+  // Fitted inside the target with black bars where the aspect ratios differ (the target
+  // is rounded to whole tokens), as llama.cpp pads.
+  static constexpr uint8_t kBlack[3] = {0, 0, 0};
+  const RgbImage resized = resize_bicubic_padded(image, target.width, target.height, kBlack);
   VisionInput in;
   in.width = target.width;
   in.height = target.height;

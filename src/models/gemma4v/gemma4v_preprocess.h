@@ -1,8 +1,9 @@
 #pragma once
-// Image -> encoder input, exactly as llama.cpp's mtmd prepares it for gemma4v: resized
-// (bicubic, aspect ratio kept) to a multiple of the token side P·k so the image gives
-// between min_tokens and max_tokens tokens, then scaled to 0..1 and normalised with
-// the file's image_mean / image_std.
+// Image -> encoder input, exactly as llama.cpp's mtmd prepares it for gemma4v: a target
+// size that is a multiple of the token side P·k and gives between min_tokens and
+// max_tokens tokens; the image resized (bicubic) to fit inside it with its aspect ratio
+// kept and centred on black; then scaled to 0..1 and normalised with the file's
+// image_mean / image_std.
 #include <cstdint>
 #include <vector>
 

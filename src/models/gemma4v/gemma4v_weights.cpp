@@ -6,6 +6,8 @@
 
 #include "gguf/gguf_reader.h"
 #include "models/weight_loader.h"
+#include "quant/dequantize.h"
+#include "quant/quantize.h"
 #include "util/error.h"
 
 namespace edgelm {
@@ -50,6 +52,23 @@ Gemma4vWeights Gemma4vWeights::load(const GgufFile& f, const Gemma4vConfig& c) {
   Gemma4vWeights w;
   const int64_t D = c.width, P = c.patch_size, A = static_cast<int64_t>(c.n_head) * c.head_dim, F = c.n_ff;
   w.patch_embd = ld.shaped_matrix("v.patch_embd.weight", {P, P, 3, D}, 3);
+  if (w.patch_embd.type != TensorType::F16) {
+    // ggml_conv_2d: im2col in f16 (f32 for a bf16 kernel), then the kernel converted
+    // to the im2col's type for the product.
+    const TensorType target = w.patch_embd.type == TensorType::BF16 ? TensorType::F32 : TensorType::F16;
+    std::vector<float> row(static_cast<size_t>(w.patch_embd.cols));
+    const uint64_t out_row = row_bytes(target, static_cast<uint64_t>(w.patch_embd.cols));
+    auto storage = std::make_shared<std::vector<uint8_t>>(out_row * static_cast<uint64_t>(w.patch_embd.rows));
+    for (int64_t r = 0; r < w.patch_embd.rows; ++r) {
+      dequantize_row(w.patch_embd.type, w.patch_embd.data + static_cast<uint64_t>(r) * w.patch_embd.row_bytes,
+                     row.data(), w.patch_embd.cols);
+      quantize_row(target, row.data(), storage->data() + static_cast<uint64_t>(r) * out_row, w.patch_embd.cols);
+    }
+    w.patch_embd.type = target;
+    w.patch_embd.data = storage->data();
+    w.patch_embd.row_bytes = out_row;
+    w.patch_embd_storage = std::move(storage);
+  }
   if (ld.find("v.patch_embd.bias")) fail("{}: tensor 'v.patch_embd.bias' is present, but gemma4v has no patch bias", f.name());
 
   const TensorInfo& pos = f.tensor("v.position_embd.weight");

@@ -1,7 +1,9 @@
 #pragma once
 // Typed views of a gemma4v mmproj's tensors (spec: vision.md "Checked here"). Matrices
 // stay in the mapping; norm weights and the optional scalars are copied to f32.
+#include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "kernels/matmul.h"
@@ -37,7 +39,11 @@ struct Gemma4vBlockWeights {
 };
 
 struct Gemma4vWeights {
-  WeightMatrix patch_embd;          // [P·P·3, D]: one row per output channel, inputs (c, y, x)
+  // [P·P·3, D]: one row per output channel, inputs (c, y, x). In f16 (or f32 for a bf16
+  // kernel) whatever the file's type, because llama.cpp's convolution (im2col) rounds
+  // the pixels to f16 and its matmul then rounds the kernel to match.
+  WeightMatrix patch_embd;
+  std::shared_ptr<const std::vector<uint8_t>> patch_embd_storage;  // when converted
   WeightMatrix position_embd;       // [D, 2·POS]: rows 0..POS-1 by column, POS..2·POS-1 by row
   uint32_t n_positions = 0;         // POS
   std::vector<float> std_bias, std_scale;  // [D] each, or both empty
