@@ -19,6 +19,8 @@ class VisionSupport {
   VisionSupport(const std::string& mmproj, const Model& model, ThreadPool& pool);
 
   bool enabled() const { return encoder_ != nullptr; }
+  // The embedder (null without --mmproj), for callers that embed bytes themselves.
+  ImageEmbedder* embedder() { return embedder_.get(); }
   // Decodes, preprocesses and encodes (or finds in the cache) an image file.
   std::shared_ptr<const ImageEmbedding> embed_file(const std::string& path);
   // The micro-batch for a generator that will see images of up to `image_tokens`

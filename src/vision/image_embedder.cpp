@@ -35,6 +35,7 @@ std::shared_ptr<const ImageEmbedding> ImageEmbedder::embed(std::span<const uint8
       return *it->second;
     }
   }
+  std::lock_guard encoding(encode_mutex_);
   const auto t0 = Clock::now();
   const RgbImage image = decode_image(bytes, name, limits_);
   const VisionInput input = gemma4v_preprocess(image, encoder_.config());

@@ -31,6 +31,7 @@ struct ImageEmbedStats {
   double encode_ms = 0.0;     // the encoder (0 on a cache hit)
 };
 
+// Thread-safe: callers on several threads share the cache; encodings take turns.
 class ImageEmbedder {
  public:
   // The encoder and the pool must outlive the embedder; `capacity` images are kept
@@ -51,6 +52,7 @@ class ImageEmbedder {
   size_t capacity_;
   ImageLimits limits_;
   mutable std::mutex mutex_;  // the cache and the stats; encoding runs outside it
+  std::mutex encode_mutex_;   // one encoding at a time: the pool runs one job at a time
   std::list<std::shared_ptr<const ImageEmbedding>> recent_;  // most recently used first
   std::unordered_map<std::string, std::list<std::shared_ptr<const ImageEmbedding>>::iterator> by_key_;
   ImageEmbedStats stats_;
