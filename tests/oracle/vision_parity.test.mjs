@@ -61,7 +61,7 @@ function ensureImage(format, w, h, seed) {
 
 function runLlama(mtmd, models, images) {
   const args = ["-m", models.text, "--mmproj", models.mmproj, "-p", prompt, "--jinja", "--temp", "0", "-n",
-    String(nTokens), "-c", ctx, "-b", ubatch, "-ub", ubatch, "-fa", "off", "-t", threads, "--seed", "1"];
+    String(nTokens), "-c", ctx, "-b", ubatch, "-ub", ubatch, "-fa", "off", "-t", threads, "--seed", "1", "-v"];
   for (const img of images) args.push("--image", img);
   const r = spawnSync(mtmd, args, {encoding: "utf8", maxBuffer: 64 << 20});
   assert.equal(r.status, 0, `llama-mtmd-cli failed:\n${r.stderr.slice(-3000)}`);
