@@ -3,6 +3,8 @@
 // /v1/chat/completions, the KV cache reused for a conversation that shows the same
 // image again, clear 400s for bad images and for a server without an encoder, and the
 // chat page's attach button in Chromium (screenshot under the build directory).
+// EDGELM_VISION_MODEL / EDGELM_VISION_MMPROJ run it on another pair instead (e.g. the
+// synthetic E2B text model with the E2B mmproj; EDGELM_VISION_WAIT_S: answer timeout).
 import {after, before, describe, test} from "node:test";
 import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
@@ -15,7 +17,11 @@ const makeImage = process.env.EDGELM_MAKE_IMAGE;
 assert.ok(makeImage, "set EDGELM_MAKE_IMAGE (the make_test_image tool)");
 const chromiumPath = process.env.EDGELM_CHROMIUM || "/usr/bin/chromium";
 
+const waitMs = Number(process.env.EDGELM_VISION_WAIT_S || 120) * 1000;
+const textModel = () => process.env.EDGELM_VISION_MODEL || tinyModel();
+
 function mmproj() {
+  if (process.env.EDGELM_VISION_MMPROJ) return process.env.EDGELM_VISION_MMPROJ;
   fs.mkdirSync(workDir, {recursive: true});
   const file = path.join(workDir, "server-mmproj-tiny.gguf");
   if (!fs.existsSync(file)) {
@@ -39,6 +45,7 @@ async function chat(server, messages, extra = {}) {
     method: "POST",
     headers: {"Content-Type": "application/json"},
     body: JSON.stringify({messages, temperature: 0, max_tokens: 8, ...extra}),
+    signal: AbortSignal.timeout(waitMs),
   });
   return {status: response.status, body: await response.json()};
 }
@@ -46,7 +53,7 @@ async function chat(server, messages, extra = {}) {
 describe("images in the server", () => {
   let server;
   before(async () => {
-    server = await startServer(["--mmproj", mmproj(), "--ctx", "4096"], {model: tinyModel()});
+    server = await startServer(["--mmproj", mmproj(), "--ctx", "4096"], {model: textModel()});
   });
   after(async () => {
     await server?.stop();
@@ -112,7 +119,7 @@ describe("images in the server", () => {
       await page.waitForSelector("#attachments img");
       await page.fill("#input", "What do you see in this picture?");
       await page.click("#send");
-      await page.waitForSelector("body[data-state=idle] .msg.assistant.done", {timeout: 120000});
+      await page.waitForSelector("body[data-state=idle] .msg.assistant.done", {timeout: waitMs});
       assert.equal(await page.locator(".msg.user img").count(), 1, "the sent image is shown in the conversation");
       assert.equal(await page.locator("#attachments img").count(), 0, "the attachment is cleared once sent");
       assert.equal(await page.locator(".msg.assistant .error").count(), 0,
@@ -121,7 +128,7 @@ describe("images in the server", () => {
       const promptTokens = Number(meta.match(/prompt (\d+)/)[1]);
       assert.ok(promptTokens > 70, `the image's tokens are in the prompt: ${meta}`);
       fs.mkdirSync(workDir, {recursive: true});
-      const shot = path.join(workDir, "chat-page-image.png");
+      const shot = path.join(workDir, `chat-page-image-${path.basename(textModel(), ".gguf")}.png`);
       await page.screenshot({path: shot, fullPage: true});
       console.log(`screenshot: ${shot}`);
     } finally {
