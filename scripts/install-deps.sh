@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang libclang-rt-14-dev
           libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libicu-dev libbenchmark-dev
-          libcpp-httplib-dev pkg-config tmux git)
+          libstb-dev libwebp-dev libcpp-httplib-dev pkg-config tmux git)
 [ "${1:-}" = "--test" ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do

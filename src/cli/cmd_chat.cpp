@@ -19,10 +19,12 @@
 #include "cli/reply_printer.h"
 #include "cli/sampling_options.h"
 #include "cli/text_model.h"
+#include "cli/vision_input.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::cli {
 namespace {
@@ -41,6 +43,7 @@ struct ChatArgs {
   SamplingParams sampling;
   KvCliOptions kv;
   bool verbose = false;
+  std::string mmproj;
 };
 
 enum class LineResult { line, eof, interrupted };
@@ -69,17 +72,20 @@ std::string trim(const std::string& s) {
 }
 
 constexpr const char* kHelp =
+    "  /image FILE  show the model an image with your next message (needs --mmproj)\n"
     "  /reset   forget the conversation (the system prompt stays)\n"
     "  /exit    quit (also /quit or Ctrl-D)\n"
     "  Ctrl-C   stop the answer being written\n";
 
 class ChatLoop {
  public:
-  ChatLoop(const ChatArgs& a, TextModel& tm, ThreadPool& pool)
+  ChatLoop(const ChatArgs& a, TextModel& tm, ThreadPool& pool, VisionSupport& vision)
       : a_(a),
         tm_(tm),
+        vision_(vision),
         conversation_(tm.chat_template, tm.render_options(a.think)),
-        generator_(*tm.model, pool, a.ctx, a.ubatch, kv_cache_options(a.kv)),
+        generator_(*tm.model, pool, a.ctx, vision.ubatch_for(a.ubatch, vision.max_image_tokens()),
+                   kv_cache_options(a.kv)),
         sampler_(a.sampling, tm.model->n_vocab()) {
     conversation_.set_system(a.system);
   }
@@ -109,9 +115,15 @@ class ChatLoop {
         std::fputs(kHelp, stdout);
         continue;
       }
+      if (text == "/image" || text.starts_with("/image ")) {
+        attach_image(trim(text.substr(6)));
+        continue;
+      }
       if (text == "/reset") {
         conversation_.reset();
         sampler_.reset();
+        images_.clear();
+        pending_images_ = 0;
         std::printf("(conversation cleared)\n");
         continue;
       }
@@ -124,13 +136,33 @@ class ChatLoop {
   }
 
  private:
+  void attach_image(const std::string& path) {
+    if (path.empty()) {
+      std::printf("usage: /image FILE\n");
+      return;
+    }
+    try {
+      images_.push_back(vision_.embed_file(path));
+      ++pending_images_;
+      std::printf("(image attached: %u tokens; it goes with your next message)\n", images_.back()->n_tokens);
+    } catch (const Error& e) {
+      std::printf("error: %s\n", e.what());
+    }
+  }
+
   // The prompt for the next reply. With an evicting KV policy the whole history is
   // kept (the cache compresses it; only the new turn is evaluated); without one the
-  // oldest turns are dropped while the history does not fit with room to answer.
-  bool fit_prompt(std::vector<int32_t>& ids) {
+  // oldest turns are dropped while the history does not fit with room to answer. The
+  // prompt's image markers stand for the most recent images (dropped turns take the
+  // oldest with them).
+  bool fit_prompt(TokenizedPrompt& prompt) {
     const uint32_t room = std::min<uint32_t>(256, a_.ctx / 4);
     while (true) {
-      ids = tm_.encode_prompt(conversation_.render_for_reply());
+      const std::string rendered = conversation_.render_for_reply();
+      const size_t shown = std::min(count_image_markers(rendered), images_.size());
+      images_.erase(images_.begin(), images_.end() - static_cast<std::ptrdiff_t>(shown));
+      prompt = tokenize_with_images(rendered, images_, tm_.tokenizer, tm_.special.bos);
+      const std::vector<int32_t>& ids = prompt.tokens;
       if (generator_.cache().evicts()) return true;
       if (ids.size() + room <= a_.ctx) return true;
       if (!conversation_.drop_oldest_turn()) {
@@ -144,13 +176,25 @@ class ChatLoop {
   }
 
   void reply(const std::string& text) {
-    conversation_.add_user(text);
-    std::vector<int32_t> ids;
-    if (!fit_prompt(ids)) {
+    std::string content;
+    for (size_t i = 0; i < pending_images_; ++i) content += kImageMarker;
+    conversation_.add_user(content + text);
+    const size_t attached = pending_images_;
+    pending_images_ = 0;
+    TokenizedPrompt prompt;
+    bool fits = false;
+    try {
+      fits = fit_prompt(prompt);
+    } catch (const Error& e) {
+      std::printf("error: %s\n", e.what());
+    }
+    if (!fits) {
+      // The message is taken back, and its images with it.
       conversation_.drop_last_message();
+      images_.resize(images_.size() - std::min(attached, images_.size()));
       return;
     }
-    generator_.set_prompt(ids);
+    generator_.set_prompt(prompt.tokens, prompt.images);
     ReplySettings settings;
     settings.stops = a_.stops;
     // -1: until the model ends its turn; at most one context's worth when the cache evicts
@@ -178,6 +222,9 @@ class ChatLoop {
 
   const ChatArgs& a_;
   TextModel& tm_;
+  VisionSupport& vision_;
+  std::vector<std::shared_ptr<const ImageEmbedding>> images_;  // those the conversation shows, oldest first
+  size_t pending_images_ = 0;  // attached for the next message
   Conversation conversation_;
   Generator generator_;
   Sampler sampler_;
@@ -189,7 +236,8 @@ int run_chat(ChatArgs a) {
   TextModel tm = open_text_model(a.model, a.template_path, /*need_template=*/true);
   a.ctx = context_size(a.ctx, a.ctx_given, *tm.model);
   ThreadPool pool(resolve_threads(a.threads));
-  ChatLoop loop(a, tm, pool);
+  VisionSupport vision(a.mmproj, *tm.model, pool);
+  ChatLoop loop(a, tm, pool, vision);
   return loop.run();
 }
 
@@ -199,8 +247,8 @@ Command add_chat_command(CLI::App& app) {
   auto a = std::make_shared<ChatArgs>();
   CLI::App* sub = app.add_subcommand(
       "chat",
-      "Chat with a model in the terminal: multi-turn, streaming. In the chat, /reset clears the conversation, "
-      "/exit quits, Ctrl-C stops the answer being written.");
+      "Chat with a model in the terminal: multi-turn, streaming. In the chat, /image FILE shows the model an "
+      "image (with --mmproj), /reset clears the conversation, /exit quits, Ctrl-C stops the answer being written.");
   sub->add_option("-m,--model", a->model, "GGUF model file")->required();
   sub->add_option("-s,--system", a->system, "System prompt for the conversation");
   sub->add_option("--template", a->template_path, "Jinja chat template file instead of the model's own");
@@ -219,6 +267,7 @@ Command add_chat_command(CLI::App& app) {
   add_kv_options(sub, a->kv);
   sub->add_option("-u,--ubatch", a->ubatch, "Prompt tokens per forward micro-batch")->capture_default_str();
   sub->add_option("-t,--threads", a->threads, "Threads [default: all cores]");
+  sub->add_option("--mmproj", a->mmproj, "Vision encoder GGUF (mmproj, projector gemma4v): enables /image FILE");
   sub->add_flag("-v,--verbose", a->verbose, "Print prompt and generation speed after each answer (stderr)");
   return {sub, [a, sub] {
             a->ctx_given = sub->count("--ctx") > 0;

@@ -11,6 +11,8 @@
 #include "models/decoder_config.h"
 #include "models/gemma4/gemma4_config.h"
 #include "runtime/memory_plan.h"
+#include "models/gemma4v/gemma4v_config.h"
+#include "models/gemma4v/gemma4v_weights.h"
 #include "util/error.h"
 #include "util/human_units.h"
 
@@ -81,6 +83,36 @@ void print_gemma4_summary(const GgufFile& f) {
   }
 }
 
+void print_gemma4v_summary(const GgufFile& f) {
+  try {
+    const Gemma4vConfig c = Gemma4vConfig::from_gguf(f);
+    const Gemma4vWeights w = Gemma4vWeights::load(f, c);
+    size_t clamped = 0, matrices = 0;
+    auto count = [&](const ClampedMatrix& m) {
+      ++matrices;
+      clamped += m.clamps_input() || m.clamps_output();
+    };
+    for (const Gemma4vBlockWeights& b : w.blocks) {
+      for (const ClampedMatrix* m : {&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_out, &b.ffn_gate, &b.ffn_up, &b.ffn_down}) {
+        count(*m);
+      }
+    }
+    count(w.input_projection);
+    fmt::print("vision:        gemma4v encoder, {} blocks, width {}, {} heads of {}, FFN {}, patch {}, {}x{} pooling\n",
+               c.n_blocks, c.width, c.n_head, c.head_dim, c.n_ff, c.patch_size, c.pool_kernel, c.pool_kernel);
+    fmt::print("  projects to: d_model {} (the text model's width must match)\n", c.projection_dim);
+    fmt::print("  images:      {}..{} tokens of {}x{} pixels; position tables of {}; mean [{:g}, {:g}, {:g}], std "
+               "[{:g}, {:g}, {:g}]\n",
+               c.min_tokens, c.max_tokens, c.token_side(), c.token_side(), w.n_positions, c.image_mean[0],
+               c.image_mean[1], c.image_mean[2], c.image_std[0], c.image_std[1], c.image_std[2]);
+    fmt::print("  extras:      {} of {} matrices clamped{}{}\n", clamped, matrices,
+               w.blocks.front().out_scale.empty() ? "" : ", block output scales",
+               w.std_bias.empty() ? "" : ", std_bias/std_scale");
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: not a usable gemma4v mmproj: %s\n", e.what());
+  }
+}
+
 // "24" or "12..24" (OpenELM's layer-wise scaling).
 std::string value_range(const std::vector<uint32_t>& v) {
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
@@ -121,6 +153,7 @@ int run_info(const InfoArgs& a) {
   }
   print_tokenizer(f);
   if (arch == "gemma4" && !f.tensors().empty()) print_gemma4_summary(f);
+  if (is_mmproj_file(f)) print_gemma4v_summary(f);
   if ((arch == "llama" || arch == "openelm") && !f.tensors().empty()) print_decoder_summary(f, std::string(arch));
 
   // Tensors.

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/kv_options.h"
 #include "cli/memory_report.h"
+#include "cli/probs_output.h"
 #include "cli/model_loading.h"
 #include "cli/text_file.h"
 #include "cli/run_text.h"
@@ -57,6 +58,8 @@ struct RunArgs {
   std::string force_ids;
   KvCliOptions kv;
   bool mem = false;
+  std::string mmproj;
+  std::vector<std::string> images;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -85,23 +88,6 @@ std::vector<int32_t> parse_ids(const std::string& text) {
   return ids;
 }
 
-// Softmax of the logits (temperature 1) and the `k` most probable tokens.
-std::vector<std::pair<int32_t, float>> top_probs(std::span<const float> logits, size_t k) {
-  const float max = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  for (float l : logits) sum += std::exp(static_cast<double>(l - max));
-  std::vector<int32_t> idx(logits.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  k = std::min(k, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
-  std::vector<std::pair<int32_t, float>> out;
-  for (size_t i = 0; i < k; ++i) {
-    out.emplace_back(idx[i], static_cast<float>(std::exp(static_cast<double>(logits[idx[i]] - max)) / sum));
-  }
-  return out;
-}
-
 // The prompt's last token, stage by stage, as JSON: compare it with the reference
 // implementation's trace to find the first layer where two engines part.
 void write_trace(const std::string& path, const ModelTrace& t) {
@@ -120,15 +106,6 @@ void write_trace(const std::string& path, const ModelTrace& t) {
   f << "{\"embedding\": " << vec(t.embedding) << ",\n\"per_layer_input\": " << list(t.per_layer_input)
     << ",\n\"layer_output\": " << list(t.layer_output) << ",\n\"final_norm\": " << vec(t.final_norm) << "}\n";
   if (!f) fail("{}: write failed", path);
-}
-
-// One --probs-out line: the token fed back, the model's own choice and the 20 most
-// probable tokens of the distribution it was drawn from.
-void write_probs(std::ofstream& out, int32_t token, int32_t choice, std::span<const float> logits) {
-  std::string line = fmt::format("{{\"token\": {}, \"choice\": {}, \"top\": [", token, choice);
-  const auto top = top_probs(logits, 20);
-  for (size_t k = 0; k < top.size(); ++k) line += fmt::format("{}[{}, {:.9g}]", k ? ", " : "", top[k].first, top[k].second);
-  out << line << "]}\n";
 }
 
 std::string read_prompt_file(const std::string& path) {
@@ -155,6 +132,14 @@ int run_text_mode(const RunArgs& a) {
   o.threads = a.threads;
   o.kv = kv_cache_options(a.kv);
   o.mem = a.mem;
+  o.mmproj = a.mmproj;
+  o.print_ids = a.ids;
+  o.probs_out = a.probs_out;
+  if (!a.force_ids.empty()) o.force_ids = parse_ids(a.force_ids);
+  if ((!o.probs_out.empty() || !o.force_ids.empty()) && !o.print_ids) {
+    fail("--probs-out and --force-ids with a text prompt need --ids (token-level output)");
+  }
+  o.images = a.images;
   return run_text(o);
 }
 
@@ -165,6 +150,7 @@ int run(const RunArgs& a) {
   if (!a.system.empty() || !a.template_path.empty() || a.raw || a.think || !a.stops.empty()) {
     fail("--system, --template, --raw, --think and --stop apply to text prompts (-p/-f), not --prompt-ids");
   }
+  if (!a.images.empty() || !a.mmproj.empty()) fail("--image and --mmproj apply to text prompts (-p/-f), not --prompt-ids");
   const std::vector<int32_t> prompt = parse_ids(a.prompt_ids);
   // Teacher forcing: feed these tokens instead of the model's choices (still reporting
   // the model's own choice and probabilities at each step).
@@ -275,6 +261,10 @@ Command add_run_command(CLI::App& app) {
                 "Let the model reason first (Gemma 4 thinking mode); its thoughts go to stderr, apart from the "
                 "answer");
   sub->add_option("--stop", a->stops, "Stop the reply at this text (repeatable; text prompts)");
+  sub->add_option("--mmproj", a->mmproj, "Vision encoder GGUF (mmproj, projector gemma4v) for --image");
+  sub->add_option("--image", a->images,
+                  "Image file (PNG, JPEG, WebP, GIF, BMP) shown to the model before the prompt text, or where the "
+                  "text has <__media__> markers (repeatable; needs --mmproj)");
   sub->add_option("--prompt-ids", a->prompt_ids, "Prompt as token ids, e.g. \"2 9259 1902\" (include BOS yourself)");
   sub->add_option("-n,--n-predict", a->n_predict,
                   "Tokens to generate [default: text prompts until the model ends its turn (-1), --prompt-ids 32]");

@@ -12,6 +12,8 @@
 #include "cli/model_loading.h"
 #include "cli/serve_http.h"
 #include "cli/text_model.h"
+#include "cli/vision_input.h"
+#include "runtime/thread_pool.h"
 #include "server/api.h"
 #include "server/scheduler.h"
 #include "util/error.h"
@@ -34,6 +36,7 @@ struct ServeArgs {
   size_t max_body = 8 << 20;
   int http_threads = 0;
   bool verbose = false;
+  std::string mmproj;
 };
 
 int64_t file_time(const std::string& path) {
@@ -62,9 +65,12 @@ int run_serve(ServeArgs a) {
   server::SchedulerOptions so;
   so.n_slots = a.parallel;
   so.n_ctx = a.ctx;
-  so.n_ubatch = a.ubatch;
-  so.n_batch = a.ubatch;
   so.threads = resolve_threads(a.threads);
+  // Images are encoded on the HTTP thread that receives them, with threads of their own.
+  ThreadPool image_pool(a.mmproj.empty() ? 1 : so.threads);
+  VisionSupport vision(a.mmproj, *tm.model, image_pool);
+  so.n_ubatch = vision.ubatch_for(a.ubatch, vision.max_image_tokens());
+  so.n_batch = so.n_ubatch;
   so.max_queued = a.max_queue;
   server::Scheduler scheduler(*tm.model, tm.tokenizer, so);
 
@@ -74,6 +80,7 @@ int run_serve(ServeArgs a) {
   served.chat_template = tm.chat_template;
   served.special = tm.special;
   served.created = file_time(a.model);
+  served.images = vision.embedder();
   server::Api api(served, scheduler, a.api_key);
 
   HttpOptions http;
@@ -82,8 +89,9 @@ int run_serve(ServeArgs a) {
   http.max_body_bytes = a.max_body;
   http.log_requests = a.verbose;
   http.threads = a.http_threads > 0 ? a.http_threads : static_cast<int>(std::max<uint32_t>(16, 4 * a.parallel));
-  http.banner = fmt::format("edgelm serve · model {} · {} slot{} of {} tokens · {} threads{}", served.id, a.parallel,
-                            a.parallel == 1 ? "" : "s", a.ctx, so.threads, a.api_key.empty() ? "" : " · API key required");
+  http.banner = fmt::format("edgelm serve · model {} · {} slot{} of {} tokens · {} threads{}{}", served.id, a.parallel,
+                            a.parallel == 1 ? "" : "s", a.ctx, so.threads, vision.enabled() ? " · images" : "",
+                            a.api_key.empty() ? "" : " · API key required");
   serve_http(api, http);
   return 0;
 }
@@ -115,6 +123,9 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--http-threads", a->http_threads,
                   "Connections served at once [default: max(16, 4 x --parallel)]");
   sub->add_flag("-v,--verbose", a->verbose, "Log each request (client, method, path, status) to stderr");
+  sub->add_option("--mmproj", a->mmproj,
+                  "Vision encoder GGUF (mmproj, projector gemma4v): chat messages may then carry image_url parts "
+                  "(data: URLs) and the chat page an attach button");
   return {sub, [a] { return run_serve(*a); }};
 }
 

@@ -17,6 +17,7 @@
 #include "quant/tensor_type.h"
 #include "synth/synth_decoder.h"
 #include "synth/synth_gemma4.h"
+#include "synth/synth_gemma4v.h"
 #include "util/error.h"
 
 namespace edgelm::cli {
@@ -29,6 +30,7 @@ struct SynthArgs {
   std::string chat_template;
   uint64_t seed = 42;
   std::string out;
+  std::string mmproj_out;
   int threads = 0;
   std::vector<std::string> tensor_types;
 };
@@ -57,7 +59,10 @@ Command add_synth_command(CLI::App& app) {
                   "Jinja chat template for chat presets whose vocabulary has none [default: Llama 3.2 Instruct's, "
                   "../shared/testdata/templates]");
   sub->add_option("--seed", args->seed, "Random seed (same seed, same file)")->capture_default_str();
-  sub->add_option("-o,--output", args->out, "Output GGUF path")->required();
+  sub->add_option("-o,--output", args->out, "Output GGUF path (the text model)");
+  sub->add_option("--mmproj-out", args->mmproj_out,
+                  "Also (or only) write the matching vision encoder (mmproj GGUF, projector gemma4v) of a Gemma 4 "
+                  "preset: tiny, or the real E2B/E4B vision dimensions");
   sub->add_option("-t,--threads", args->threads, "Threads [default: all cores]");
   sub->add_option("--tensor-type", args->tensor_types,
                   "REGEX=TYPE: weights whose name matches REGEX get TYPE (repeatable, first match wins), "
@@ -75,6 +80,8 @@ Command add_synth_command(CLI::App& app) {
     if (std::find(presets.begin(), presets.end(), o.preset) == presets.end()) {
       fail("unknown preset '{}' (available: {})", printable(o.preset), fmt::join(presets, ", "));
     }
+    if (args->out.empty() && args->mmproj_out.empty()) fail("give an output: -o FILE and/or --mmproj-out FILE");
+    if (decoder && !args->mmproj_out.empty()) fail("--mmproj-out: preset '{}' has no vision encoder", o.preset);
     std::string vocab_file = "ggml-vocab-gemma-4.gguf";
     if (decoder) {
       const DecoderPreset preset = decoder_preset(o.preset);
@@ -88,7 +95,7 @@ Command add_synth_command(CLI::App& app) {
         o.chat_template = std::move(*text);
       }
     }
-    o.vocab_path = args->vocab.empty() ? default_vocab_path(vocab_file) : args->vocab;
+    if (!args->out.empty()) o.vocab_path = args->vocab.empty() ? default_vocab_path(vocab_file) : args->vocab;
     o.seed = args->seed;
     for (const std::string& spec : args->tensor_types) {
       const size_t eq = spec.rfind('=');
@@ -111,14 +118,28 @@ Command add_synth_command(CLI::App& app) {
                    static_cast<double>(total) / (1 << 30), secs, tty ? "" : "\n");
       std::fflush(stderr);
     };
-    const SynthReport r = decoder ? synth_decoder(o) : synth_gemma4(o);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (tty) std::fprintf(stderr, "\n");
-    std::fprintf(stderr, "wrote %s: %s %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
-                 o.out_path.c_str(), decoder ? decoder_preset(o.preset).config.arch.c_str() : "gemma4",
-                 o.preset.c_str(), type_name(o.quant),
-                 static_cast<unsigned long long>(r.n_tensors), r.n_vocab,
-                 static_cast<double>(r.file_bytes) / (1 << 30), secs, o.threads);
+    if (!o.out_path.empty()) {
+      const SynthReport r = decoder ? synth_decoder(o) : synth_gemma4(o);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (tty) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "wrote %s: %s %s %s, %llu tensors, %u-token vocab, %.2f GiB in %.1f s (%d threads)\n",
+                   o.out_path.c_str(), decoder ? decoder_preset(o.preset).config.arch.c_str() : "gemma4",
+                   o.preset.c_str(), type_name(o.quant),
+                   static_cast<unsigned long long>(r.n_tensors), r.n_vocab,
+                   static_cast<double>(r.file_bytes) / (1 << 30), secs, o.threads);
+    }
+    if (!args->mmproj_out.empty()) {
+      MmprojSynthOptions m;
+      m.preset = o.preset;
+      m.quant = o.quant;
+      m.seed = o.seed;
+      m.out_path = args->mmproj_out;
+      m.threads = o.threads;
+      const MmprojSynthReport r = synth_gemma4v(m);
+      std::fprintf(stderr, "wrote %s: gemma4v mmproj %s %s, %llu tensors, %.1f MiB\n", m.out_path.c_str(),
+                   m.preset.c_str(), type_name(m.quant), static_cast<unsigned long long>(r.n_tensors),
+                   static_cast<double>(r.file_bytes) / (1 << 20));
+    }
     return 0;
   };
   return {sub, run};

@@ -2,20 +2,66 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <memory>
 
 #include "chat/conversation.h"
 #include "cli/interrupt.h"
 #include "cli/memory_report.h"
 #include "cli/model_loading.h"
+#include "cli/probs_output.h"
 #include "cli/reply_printer.h"
 #include "cli/text_model.h"
+#include "cli/vision_input.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
 #include "sample/sampler.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::cli {
+
+namespace {
+
+// The token-level mode: forced tokens first, then greedy/sampled ones, ids on stdout.
+int print_token_ids(const TextRunOptions& o, const TextModel& tm, Generator& generator, Sampler& sampler) {
+  std::unique_ptr<std::ofstream> probs;
+  if (!o.probs_out.empty()) {
+    probs = std::make_unique<std::ofstream>(o.probs_out);
+    if (!*probs) fail("{}: cannot create", o.probs_out);
+  }
+  std::vector<int32_t> out;
+  for (int32_t t : o.force_ids) {
+    if (t < 0 || static_cast<uint32_t>(t) >= tm.model->n_vocab()) fail("--force-ids: token {} is out of range", t);
+    const int32_t choice = sampler.sample(generator.logits());
+    if (probs) write_probs(*probs, t, choice, generator.logits());
+    sampler.accept(t);
+    generator.append(t);
+    generator.evaluate_pending(1);
+    out.push_back(t);
+  }
+  GenerateOptions options;
+  options.max_tokens = o.n_predict < 0 ? -1 : std::max(0, o.n_predict - static_cast<int>(out.size()));
+  options.is_eog = [&tm](int32_t t) { return tm.tokenizer.is_eog(t); };
+  options.ignore_eog = o.ignore_eos;
+  const GenerateResult result = generator.generate(sampler, options, [&](int32_t t) {
+    if (probs) write_probs(*probs, t, t, generator.logits());
+    return true;
+  });
+  // The terminating end-of-generation token gets its line too (no callback for it).
+  if (probs && result.finish == FinishReason::eog) {
+    write_probs(*probs, result.tokens.back(), result.tokens.back(), generator.logits());
+  }
+  out.insert(out.end(), result.tokens.begin(), result.tokens.end());
+  std::string line;
+  for (int32_t t : out) line += fmt::format("{}{}", line.empty() ? "" : " ", t);
+  std::printf("%s\n", line.c_str());
+  return 0;
+}
+
+}  // namespace
 
 int run_text(const TextRunOptions& o) {
   o.sampling.validate();
@@ -34,23 +80,36 @@ int run_text(const TextRunOptions& o) {
   }
   const uint32_t ctx = context_size(o.ctx, o.ctx_given, *tm.model);
 
-  std::string prompt_text = o.prompt;
+  const int threads = resolve_threads(o.threads);
+  ThreadPool pool(threads);
+  VisionSupport vision(o.mmproj, *tm.model, pool);
+  std::vector<std::shared_ptr<const ImageEmbedding>> images;
+  uint32_t image_tokens = 0;
+  for (const std::string& path : o.images) {
+    images.push_back(vision.embed_file(path));
+    image_tokens = std::max(image_tokens, images.back()->n_tokens);
+  }
+
+  const std::string user_text = with_image_markers(o.prompt, images.size());
+  std::string prompt_text = user_text;
   if (!raw) {
     Conversation conversation(tm.chat_template, tm.render_options(o.think));
     conversation.set_system(o.system);
-    conversation.add_user(o.prompt);
+    conversation.add_user(user_text);
     prompt_text = conversation.render_for_reply();
   }
-  const std::vector<int32_t> prompt = raw ? tm.tokenizer.encode(prompt_text, true, true) : tm.encode_prompt(prompt_text);
-  if (prompt.empty()) fail("the prompt is empty");
+  const TokenizedPrompt prompt =
+      tokenize_with_images(prompt_text, images, tm.tokenizer, raw ? "" : std::string_view(tm.special.bos));
+  if (prompt.tokens.empty()) fail("the prompt is empty");
 
-  const int threads = resolve_threads(o.threads);
-  ThreadPool pool(threads);
-  Generator generator(*tm.model, pool, ctx, o.ubatch, o.kv);
+  Generator generator(*tm.model, pool, ctx, vision.ubatch_for(o.ubatch, image_tokens), o.kv);
   Sampler sampler(o.sampling, tm.model->n_vocab());
-  for (int32_t t : prompt) sampler.accept(t);
-  generator.set_prompt(prompt);
+  for (int32_t t : prompt.tokens) {
+    if (t != kImageTokenId) sampler.accept(t);
+  }
+  generator.set_prompt(prompt.tokens, prompt.images);
 
+  if (o.print_ids) return print_token_ids(o, tm, generator, sampler);
   InterruptScope interrupts;
   ReplySettings settings;
   settings.stops = o.stops;

@@ -7,13 +7,17 @@
 
 namespace edgelm {
 
-void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool, float* logits,
-                 ModelTrace* trace) const {
-  if (tokens.empty()) fail("no tokens to evaluate");
+void Model::check_room(const KvCache& cache, size_t n, uint32_t n_ubatch) const {
   if (n_ubatch == 0 || n_ubatch > cache.max_ubatch()) {
     fail("micro-batch of {} tokens does not fit a cache made for at most {}", n_ubatch, cache.max_ubatch());
   }
-  cache.check_room(tokens.size());
+  cache.check_room(n);
+}
+
+void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool, float* logits,
+                 ModelTrace* trace) const {
+  if (tokens.empty()) fail("no tokens to evaluate");
+  check_room(cache, tokens.size(), n_ubatch);
   const uint32_t vocab = n_vocab();
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= vocab) {
@@ -30,6 +34,32 @@ void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_uba
 
 uint64_t Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const {
   return uint64_t{n_vocab()} * sizeof(float) + attention_scratch_bytes(cache, n_ubatch, threads, 1);
+}
+
+void Model::eval_embeddings(KvCache& cache, std::span<const float> rows, uint32_t n_ubatch, ThreadPool& pool,
+                            float* logits, bool bidirectional_sliding) const {
+  const size_t width = embedding_width();
+  if (width == 0) fail("{} models take no embedding input (images)", architecture());
+  if (rows.empty() || rows.size() % width != 0) {
+    fail("embedding input of {} values is not a whole number of {}-wide rows", rows.size(), width);
+  }
+  const size_t n_rows = rows.size() / width;
+  check_room(cache, n_rows, n_ubatch);
+  if (bidirectional_sliding && n_rows > n_ubatch) {
+    fail("an image of {} tokens must be evaluated in one micro-batch for this model (its sliding layers see the "
+         "whole image), but micro-batches hold {} (use a larger --ubatch)",
+         n_rows, n_ubatch);
+  }
+  for (size_t start = 0; start < n_rows; start += n_ubatch) {
+    const size_t n = std::min<size_t>(n_ubatch, n_rows - start);
+    const bool last = start + n == n_rows;
+    forward_embeddings(cache, rows.data() + start * width, static_cast<int64_t>(n), bidirectional_sliding, pool,
+                       last ? logits : nullptr);
+  }
+}
+
+void Model::forward_embeddings(KvCache&, const float*, int64_t, bool, ThreadPool&, float*) const {
+  fail("{} models take no embedding input (images)", architecture());
 }
 
 }  // namespace edgelm

@@ -63,6 +63,20 @@ class Model {
   void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool, float* logits,
             ModelTrace* trace = nullptr) const;
 
+  // --- image input (spec vision.md §6) ----------------------------------------------
+  // Width of the embedding rows the model reads in place of tokens (an image's, from a
+  // vision encoder); 0 when the architecture takes none.
+  virtual uint32_t embedding_width() const { return 0; }
+  // Whether the model reads an image's rows both ways in its sliding-window layers
+  // (then a whole image must be one micro-batch).
+  virtual bool images_bidirectional() const { return false; }
+  // Appends rows of embedding_width() values at positions cache.n_past() onward, like
+  // eval() appends tokens; `bidirectional_sliding` as images_bidirectional() says for
+  // images (it needs every row in one micro-batch). Throws edgelm::Error when the model
+  // takes no embedding rows, the rows do not fit or the context would overflow.
+  void eval_embeddings(KvCache& cache, std::span<const float> rows, uint32_t n_ubatch, ThreadPool& pool,
+                       float* logits, bool bidirectional_sliding) const;
+
  protected:
   explicit Model(GgufFile file) : file_(std::move(file)) {}
 
@@ -70,8 +84,13 @@ class Model {
   // advances the cache. `logits` (null: not wanted) receives the last token's logits.
   virtual void forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                        ModelTrace* trace) const = 0;
+  // The same for n embedding rows (architectures with embedding_width() > 0).
+  virtual void forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding,
+                                  ThreadPool& pool, float* logits) const;
 
  private:
+  void check_room(const KvCache& cache, size_t n, uint32_t n_ubatch) const;
+
   GgufFile file_;
 };
 

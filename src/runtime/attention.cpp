@@ -25,7 +25,11 @@ struct VisibleCells {
 // A full layer keeps its cells in position order, so a token sees one run of them,
 // found by binary search (the runs of all tokens share one index list). A ring is
 // scanned: its cells hold positions in rotation and may hold stale ones.
-void find_visible(const KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, uint32_t window, VisibleCells& v) {
+// With `whole_batch` a token also sees the later positions of its micro-batch (the
+// window still counts back from its own position).
+void find_visible(const KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, uint32_t window, bool whole_batch,
+                  VisibleCells& v) {
+  const uint32_t batch_last = p0 + static_cast<uint32_t>(n) - 1;
   const std::span<const uint32_t> pos = cache.cell_positions(layer);
   v.offset.resize(static_cast<size_t>(n));
   v.count.resize(static_cast<size_t>(n));
@@ -39,7 +43,7 @@ void find_visible(const KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, 
       const uint32_t p = p0 + static_cast<uint32_t>(t);
       const uint32_t first = window > 0 && p + 1 > window ? p + 1 - window : 0;
       const auto lo = std::lower_bound(pos.begin(), pos.begin() + used, first);
-      const auto hi = std::upper_bound(lo, pos.begin() + used, p);
+      const auto hi = std::upper_bound(lo, pos.begin() + used, whole_batch ? batch_last : p);
       v.offset[t] = static_cast<uint64_t>(lo - pos.begin());
       v.count[t] = static_cast<uint32_t>(hi - lo);
     }
@@ -51,7 +55,8 @@ void find_visible(const KvCache& cache, uint32_t layer, uint32_t p0, int64_t n, 
     const uint32_t first = window > 0 && p + 1 > window ? p + 1 - window : 0;
     v.offset[t] = v.cells.size();
     for (uint32_t c = 0; c < pos.size(); ++c) {
-      if (pos[c] != KvCache::kNoPosition && pos[c] >= first && pos[c] <= p) v.cells.push_back(c);
+      const uint32_t last = whole_batch ? batch_last : p;
+      if (pos[c] != KvCache::kNoPosition && pos[c] >= first && pos[c] <= last) v.cells.push_back(c);
     }
     v.count[t] = static_cast<uint32_t>(v.cells.size() - v.offset[t]);
   }
@@ -70,7 +75,7 @@ void attention(const float* q, int64_t n, uint32_t p0, const AttentionShape& sha
   const int64_t H = shape.n_head, hd = shape.head_dim, KV = shape.n_head_kv, group = H / KV;
   thread_local VisibleCells visible_cells;
   const VisibleCells& visible = visible_cells;  // the caller's, shared with the workers
-  find_visible(cache, kv_layer, p0, n, shape.window, visible_cells);
+  find_visible(cache, kv_layer, p0, n, shape.window, shape.see_whole_batch, visible_cells);
   const uint32_t span = cache.span(kv_layer);
   float* scores = cache.scores(kv_layer);
   const uint32_t n_cells = static_cast<uint32_t>(cache.cell_positions(kv_layer).size());

@@ -28,6 +28,10 @@ struct AttentionShape {
   uint32_t head_dim = 0;
   uint32_t window = 0;     // > 0: a query sees only the last `window` positions, itself included
   float scale = 1.0f;      // applied to q·k before the softmax
+  // A query also sees the later positions of its own micro-batch (bidirectional within
+  // it, e.g. image rows in Gemma 4's sliding layers); the window still counts back
+  // from the query's own position.
+  bool see_whole_batch = false;
 };
 
 // q: [n, n_head, head_dim] for positions p0 .. p0+n-1 (the cache's current micro-batch,

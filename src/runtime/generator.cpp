@@ -51,38 +51,116 @@ Generator::Generator(const Model& model, ThreadPool& pool, uint32_t n_ctx, uint3
 }
 
 void Generator::evaluate(std::span<const int32_t> tokens, ModelTrace* trace) {
+  guarded([&] { model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace); });
+}
+
+void Generator::guarded(const std::function<void()>& evaluation) {
   try {
-    model_.eval(cache_, tokens, n_ubatch_, pool_, logits_.data(), trace);
+    evaluation();
   } catch (...) {
     // A failed evaluation leaves the cache part-written: forget it all rather than
     // trust it on the next call.
     cache_.truncate(0);
     tokens_.clear();
+    images_.clear();
     throw;
   }
 }
 
-uint32_t Generator::begin_prompt(std::span<const int32_t> tokens) {
+const PromptImage* Generator::image_from(size_t pos) const {
+  for (const PromptImage& image : images_) {
+    if (image.end() > pos) return &image;
+  }
+  return nullptr;
+}
+
+size_t Generator::evaluate_next(size_t max_tokens, ModelTrace* trace) {
+  const size_t pos = cache_.n_past();
+  const PromptImage* image = image_from(pos);
+  if (image != nullptr && image->position <= pos) {
+    // Images go in whole (begin_prompt never keeps part of one).
+    guarded([&] {
+      model_.eval_embeddings(cache_, image->embedding->rows, n_ubatch_, pool_, logits_.data(),
+                             model_.images_bidirectional());
+    });
+    return image->embedding->n_tokens;
+  }
+  const size_t end = std::min({image ? image->position : tokens_.size(), tokens_.size(), pos + max_tokens});
+  evaluate(std::span<const int32_t>(tokens_).subspan(pos, end - pos), end == tokens_.size() ? trace : nullptr);
+  return end - pos;
+}
+
+size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
+  const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
+  size_t common =
+      static_cast<size_t>(std::mismatch(tokens.begin(), tokens.end(), tokens_.begin(), tokens_.begin() + cached).first -
+                          tokens.begin());
+  // Equal placeholders are not equal images: an image counts only when the same one
+  // (key) sits at the same place in both sequences; else the prefix ends where it starts.
+  auto same_image_in = [](const PromptImage& image, std::span<const PromptImage> others) {
+    return std::any_of(others.begin(), others.end(), [&](const PromptImage& o) {
+      return o.position == image.position && o.embedding->key == image.embedding->key &&
+             o.embedding->n_tokens == image.embedding->n_tokens;
+    });
+  };
+  for (const PromptImage& image : images) {
+    if (image.position < common && !same_image_in(image, images_)) common = image.position;
+  }
+  for (const PromptImage& image : images_) {
+    if (image.position < common && !same_image_in(image, images)) common = image.position;
+  }
+  return common;
+}
+
+void Generator::check_images(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
+  // Placeholders exactly where the images are.
+  size_t next = 0;
+  for (const PromptImage& image : images) {
+    if (!image.embedding || image.embedding->n_tokens == 0 || image.position < next || image.end() > tokens.size()) {
+      fail("image rows at positions {}.. do not fit the prompt of {} tokens (or overlap)", image.position,
+           tokens.size());
+    }
+    if (image.embedding->width != model_.embedding_width() ||
+        image.embedding->rows.size() != static_cast<size_t>(image.embedding->n_tokens) * image.embedding->width) {
+      fail("image embedding of {}-wide rows does not fit the model's width {}", image.embedding->width,
+           model_.embedding_width());
+    }
+    for (size_t i = next; i < image.position; ++i) {
+      if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);
+    }
+    for (size_t i = image.position; i < image.end(); ++i) {
+      if (tokens[i] != kImageTokenId) fail("position {} belongs to an image but holds token {}", i, tokens[i]);
+    }
+    next = image.end();
+  }
+  for (size_t i = next; i < tokens.size(); ++i) {
+    if (tokens[i] == kImageTokenId) fail("image placeholder at position {} has no image", i);
+  }
+}
+
+uint32_t Generator::begin_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images) {
   if (tokens.empty()) fail("the prompt is empty");
   if (tokens.size() > cache_.n_ctx() && !cache_.evicts()) {
     fail("the prompt has {} tokens but the context holds {} (use a larger context)", tokens.size(), cache_.n_ctx());
   }
-  const size_t cached = std::min<size_t>(cache_.n_past(), tokens_.size());
-  const size_t common =
-      static_cast<size_t>(std::mismatch(tokens.begin(), tokens.end(), tokens_.begin(), tokens_.begin() + cached).first -
-                          tokens.begin());
+  check_images(tokens, images);
   // Re-evaluate at least the last token: its logits are where generation starts.
-  uint32_t keep = static_cast<uint32_t>(std::min(common, tokens.size() - 1));
-  if (!cache_.can_truncate(keep)) keep = 0;
-  cache_.truncate(keep);
-  std::vector<int32_t> next(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
-  tokens_.swap(next);
-  return keep;
+  size_t keep = std::min(common_prefix(tokens, images), tokens.size() - 1);
+  // Images are evaluated whole: never keep part of one.
+  for (const PromptImage& image : images) {
+    if (image.position < keep && keep < image.end()) keep = image.position;
+  }
+  if (!cache_.can_truncate(static_cast<uint32_t>(keep))) keep = 0;
+  cache_.truncate(static_cast<uint32_t>(keep));
+  std::vector<int32_t> next_tokens(tokens.begin(), tokens.end());  // `tokens` may be a view of tokens_
+  std::vector<PromptImage> next_images(images.begin(), images.end());
+  tokens_.swap(next_tokens);
+  images_.swap(next_images);
+  return static_cast<uint32_t>(keep);
 }
 
 void Generator::evaluate_pending(size_t max_tokens) {
-  const size_t n = std::min(n_pending(), max_tokens);
-  if (n > 0) evaluate(std::span<const int32_t>(tokens_).subspan(cache_.n_past(), n));
+  if (n_pending() > 0 && max_tokens > 0) evaluate_next(max_tokens, nullptr);
 }
 
 void Generator::append(int32_t token) {
@@ -90,12 +168,14 @@ void Generator::append(int32_t token) {
   tokens_.push_back(token);
 }
 
-void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) {
+void Generator::set_prompt(std::span<const int32_t> tokens, ModelTrace* trace) { set_prompt(tokens, {}, trace); }
+
+void Generator::set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace) {
   const auto start = Clock::now();
-  const uint32_t keep = begin_prompt(tokens);
-  evaluate(std::span<const int32_t>(tokens_).subspan(keep), trace);
+  const uint32_t keep = begin_prompt(tokens, images);
+  while (n_pending() > 0) evaluate_next(tokens_.size(), trace);
   stats_ = GenerationStats{};
-  stats_.prompt_tokens_reused = keep;
+  stats_.prompt_tokens_reused = static_cast<uint32_t>(keep);
   stats_.prompt_tokens_evaluated = static_cast<uint32_t>(tokens_.size() - keep);
   stats_.prompt_ms = ms_since(start);
 }

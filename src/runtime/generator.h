@@ -12,6 +12,7 @@
 
 #include "models/model.h"
 #include "runtime/kv_cache.h"
+#include "runtime/prompt_images.h"
 #include "sample/sampler.h"
 
 namespace edgelm {
@@ -68,15 +69,21 @@ class Generator {
   // cache's policy evicts (the prompt is then compressed as it is evaluated).
   // With `trace`, records the last token's intermediate values.
   void set_prompt(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
+  // The same with images: `tokens` holds kImageTokenId at the positions of each image
+  // (in order, not overlapping), whose rows the model reads instead. A cached image is
+  // reused when the same image (key) sits at the same position; an image is always
+  // evaluated whole.
+  void set_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images, ModelTrace* trace = nullptr);
 
   // Step-wise use, for a caller that interleaves several sequences (the server's
   // scheduler evaluates a chunk of one sequence's prompt, then a token of another's):
   // begin_prompt makes `tokens` the sequence as set_prompt does (same checks, same
   // prefix reuse) but evaluates nothing and returns how many tokens it reuses;
   // evaluate_pending runs up to `max_tokens` of the tokens not yet in the cache through
-  // the model (logits() are then the last one's); append adds a sampled token, which
+  // the model (logits() are then the last one's) — stopping before the next image, or
+  // evaluating one whole image whatever its size; append adds a sampled token, which
   // the next evaluate_pending evaluates. Throws edgelm::Error when the context is full.
-  uint32_t begin_prompt(std::span<const int32_t> tokens);
+  uint32_t begin_prompt(std::span<const int32_t> tokens, std::span<const PromptImage> images = {});
   size_t n_pending() const { return tokens_.size() - cache_.n_past(); }
   void evaluate_pending(size_t max_tokens);
   void append(int32_t token);
@@ -98,12 +105,25 @@ class Generator {
 
  private:
   void evaluate(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
+  // Runs one evaluation; if it throws, the cache is forgotten (it may be part-written).
+  void guarded(const std::function<void()>& evaluation);
+  // Evaluates from the cache's end: one whole image, or at most max_tokens of text up
+  // to the next image; returns the positions evaluated. `trace` goes to a text run that
+  // ends the sequence.
+  size_t evaluate_next(size_t max_tokens, ModelTrace* trace);
+  // The first image not wholly before `pos`, or null.
+  const PromptImage* image_from(size_t pos) const;
+  // Throws unless the placeholders of `tokens` are exactly the images' positions.
+  void check_images(std::span<const int32_t> tokens, std::span<const PromptImage> images) const;
+  // Where the cached sequence and a new one (tokens, images) part, in positions.
+  size_t common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const;
 
   const Model& model_;
   ThreadPool& pool_;
   uint32_t n_ubatch_;
   KvCache cache_;
   std::vector<int32_t> tokens_;  // the first cache_.n_past() of them are in the cache
+  std::vector<PromptImage> images_;  // the images among tokens_, in order
   std::vector<float> logits_;
   GenerationStats stats_;
 };

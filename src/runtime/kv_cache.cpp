@@ -310,17 +310,6 @@ KvBytes KvCache::full_bytes() const {
   return b;
 }
 
-uint64_t KvCache::bytes_for(uint32_t positions) const {
-  uint64_t total = 0;
-  for (size_t l = 0; l < specs_.size(); ++l) {
-    const LayerKvSpec& s = specs_[l];
-    if (!s.owns) continue;
-    const uint64_t stored = s.ring ? s.max_positions : std::min(positions, s.max_positions);
-    total += stored * s.n_kv_heads * (stores_[l].k_row + stores_[l].v_row);
-  }
-  return total;
-}
-
 uint64_t KvCache::metadata_bytes() const {
   uint64_t total = 0;
   for (const LayerStore& st : stores_) total += st.pos.capacity() * sizeof(uint32_t) + st.scores.capacity() * sizeof(float);

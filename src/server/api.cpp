@@ -8,6 +8,7 @@
 #include "chat/chat_prompt.h"
 #include "server/api_error.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::server {
 
@@ -110,8 +111,35 @@ ApiReply Api::chat(std::string_view body) {
   } catch (const Error& e) {
     throw invalid_field("messages", fmt::format("the model's chat template cannot render these messages: {}", e.what()));
   }
-  return generate(Endpoint::chat, encode_chat_prompt(*model_.tokenizer, model_.special.bos, text),
-                  std::move(request.generation), /*split_thoughts=*/true);
+  if (request.images.empty()) {
+    return generate(Endpoint::chat, encode_chat_prompt(*model_.tokenizer, model_.special.bos, text),
+                    std::move(request.generation), /*split_thoughts=*/true);
+  }
+  TokenizedPrompt prompt;
+  try {
+    prompt = tokenize_with_images(text, embed_images(request.images), *model_.tokenizer, model_.special.bos);
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    throw invalid_field("messages", e.what());
+  }
+  return generate(Endpoint::chat, std::move(prompt.tokens), std::move(request.generation), /*split_thoughts=*/true,
+                  std::move(prompt.images));
+}
+
+std::vector<std::shared_ptr<const ImageEmbedding>> Api::embed_images(const std::vector<std::vector<uint8_t>>& images) {
+  if (model_.images == nullptr) {
+    throw invalid_field("messages", "this server has no vision encoder for image parts (start it with --mmproj FILE)");
+  }
+  std::vector<std::shared_ptr<const ImageEmbedding>> out;
+  for (size_t i = 0; i < images.size(); ++i) {
+    try {
+      out.push_back(model_.images->embed(images[i], fmt::format("image {}", i + 1)));
+    } catch (const Error& e) {
+      throw invalid_field("messages", e.what());
+    }
+  }
+  return out;
 }
 
 ApiReply Api::completion(std::string_view body) {
@@ -126,7 +154,7 @@ ApiReply Api::completion(std::string_view body) {
 }
 
 ApiReply Api::generate(Endpoint endpoint, std::vector<int32_t> prompt, GenerationRequest generation,
-                       bool split_thoughts) {
+                       bool split_thoughts, std::vector<PromptImage> images) {
   const uint32_t n_ctx = scheduler_.options().n_ctx;
   if (prompt.empty()) throw invalid_field("prompt", "the prompt is empty");
   if (prompt.size() >= n_ctx) {
@@ -144,6 +172,7 @@ ApiReply Api::generate(Endpoint endpoint, std::vector<int32_t> prompt, Generatio
   }
   Job job;
   job.prompt = std::move(prompt);
+  job.images = std::move(images);
   job.sampling = std::move(generation.sampling);
   job.stops = std::move(generation.stops);
   job.max_tokens = generation.max_tokens;

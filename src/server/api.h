@@ -6,7 +6,8 @@
 // formatted by the reply's formatter. Routes:
 //   GET  /health                 {"status": "ok", slots and queue}  (no API key needed)
 //   GET  /v1/models              the one model served
-//   POST /v1/chat/completions    chat through the model's template (stream or not)
+//   POST /v1/chat/completions    chat through the model's template (stream or not); image_url
+//                                parts (data: URLs) with a vision encoder
 //   POST /v1/completions         raw text continuation (stream or not)
 #include <atomic>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include "server/result_channel.h"
 #include "server/scheduler.h"
 #include "tokenizer/tokenizer.h"
+#include "vision/image_embedder.h"
 
 namespace edgelm::server {
 
@@ -30,6 +32,7 @@ struct ServedModel {
   std::string chat_template;    // the GGUF's, or an override
   SpecialTokenText special;     // BOS/EOS text for the template
   int64_t created = 0;          // Unix seconds (the file's time)
+  ImageEmbedder* images = nullptr;  // the vision encoder (--mmproj); null: image parts are refused
 };
 
 struct ApiReply {
@@ -57,7 +60,10 @@ class Api {
   ApiReply health() const;
   ApiReply models() const;
   // Checks the prompt against the context, queues the job, returns the streaming reply.
-  ApiReply generate(Endpoint endpoint, std::vector<int32_t> prompt, GenerationRequest generation, bool split_thoughts);
+  ApiReply generate(Endpoint endpoint, std::vector<int32_t> prompt, GenerationRequest generation, bool split_thoughts,
+                    std::vector<PromptImage> images = {});
+  // The embeddings of a request's images (400 naming the image when one is bad).
+  std::vector<std::shared_ptr<const ImageEmbedding>> embed_images(const std::vector<std::vector<uint8_t>>& images);
   bool authorized(std::string_view authorization) const;
 
   ServedModel model_;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/prompt_images.h"
 #include "sample/sampling_params.h"
 #include "server/result_channel.h"
 
@@ -13,6 +14,7 @@ namespace edgelm::server {
 
 struct Job {
   std::vector<int32_t> prompt;  // non-empty, shorter than the slot's context
+  std::vector<PromptImage> images;  // the images among the prompt (kImageTokenId positions)
   SamplingParams sampling;      // validated against the vocabulary
   std::vector<std::string> stops;
   int32_t max_tokens = -1;      // -1: until the model stops or the context is full

@@ -10,7 +10,9 @@
 
 #include "chat/chat_messages.h"
 #include "server/api_error.h"
+#include "util/base64.h"
 #include "util/error.h"
+#include "vision/image_prompt.h"
 
 namespace edgelm::server {
 
@@ -201,6 +203,47 @@ GenerationRequest parse_generation(const json& body, const RequestLimits& limits
   return g;
 }
 
+// The bytes of an image_url part: {"type": "image_url", "image_url": {"url": "data:...;base64,..."}}
+// (the url may also be given directly as a string). Only data: URLs: the server fetches nothing.
+std::vector<uint8_t> image_bytes(const json& part, const std::string& at) {
+  const json* image_url = Fields(part, at + ".").get("image_url");
+  const json* url = image_url && image_url->is_object() ? Fields(*image_url, at + ".image_url.").get("url") : image_url;
+  if (url == nullptr || !url->is_string()) {
+    throw invalid_field(at, fmt::format("'{}.image_url.url' must be a string (a data: URL)", at));
+  }
+  const std::string_view u = url->get_ref<const std::string&>();
+  const size_t comma = u.find(',');
+  if (!u.starts_with("data:") || comma == std::string_view::npos) {
+    throw invalid_field(at, fmt::format("'{}.image_url.url' must be a data: URL (data:image/png;base64,...); the "
+                                        "server does not fetch images",
+                                        at));
+  }
+  if (!u.substr(0, comma).ends_with(";base64")) {
+    throw invalid_field(at, fmt::format("'{}.image_url.url' must be base64-encoded (data:...;base64,...)", at));
+  }
+  std::optional<std::vector<uint8_t>> bytes = base64_decode(u.substr(comma + 1));
+  if (!bytes || bytes->empty()) throw invalid_field(at, fmt::format("'{}.image_url.url' is not valid base64", at));
+  return std::move(*bytes);
+}
+
+// Replaces every image part by a text part holding the image marker and returns the
+// images' bytes in order (the order the rendered prompt will show the markers in).
+std::vector<std::vector<uint8_t>> take_images(json& messages) {
+  std::vector<std::vector<uint8_t>> images;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto found = messages[i].find("content");
+    if (found == messages[i].end() || !found->is_array()) continue;
+    json& content = *found;
+    for (size_t k = 0; k < content.size(); ++k) {
+      json& part = content[k];
+      if (part.value("type", "") != "image_url") continue;
+      images.push_back(image_bytes(part, fmt::format("messages[{}].content[{}]", i, k)));
+      part = json{{"type", "text"}, {"text", std::string(kImageMarker)}};
+    }
+  }
+  return images;
+}
+
 const std::vector<std::string_view> kRoles = {"system", "developer", "user", "assistant", "tool"};
 
 void check_message(const json& message, size_t i) {
@@ -224,8 +267,12 @@ void check_message(const json& message, size_t i) {
     const std::string at = fmt::format("{}.content[{}]", where, k);
     const json* type = part.is_object() ? Fields(part, at + ".").get("type") : nullptr;
     if (type == nullptr || !type->is_string()) throw invalid_field(at, fmt::format("'{}' must be an object with a 'type'", at));
+    if (type->get<std::string>() == "image_url") {
+      image_bytes(part, at);  // validated here, decoded again when the messages are rewritten
+      continue;
+    }
     if (type->get<std::string>() != "text") {
-      throw invalid_field(at, fmt::format("'{}' is of type '{}': only text parts are supported", at,
+      throw invalid_field(at, fmt::format("'{}' is of type '{}': only text and image_url parts are supported", at,
                                           type->get<std::string>()));
     }
     const json* text = Fields(part, at + ".").get("text");
@@ -262,8 +309,10 @@ ChatRequest parse_chat_request(std::string_view body, const RequestLimits& limit
   if (!messages->is_array()) throw f.wrong_type("messages", "an array", *messages);
   if (messages->empty()) throw invalid_field("messages", "'messages' must not be empty");
   for (size_t i = 0; i < messages->size(); ++i) check_message((*messages)[i], i);
+  json with_markers = *messages;
+  chat.images = take_images(with_markers);
   try {
-    chat.messages = normalize_messages(*messages);
+    chat.messages = normalize_messages(with_markers);
   } catch (const Error& e) {
     throw invalid_field("messages", e.what());
   }

@@ -25,7 +25,10 @@ struct GenerationRequest {
 };
 
 struct ChatRequest {
-  nlohmann::ordered_json messages;  // ready for the chat template (normalize_messages)
+  // Ready for the chat template (normalize_messages); each image part has become a text
+  // part holding the image marker (vision/image_prompt.h), in the order of `images`.
+  nlohmann::ordered_json messages;
+  std::vector<std::vector<uint8_t>> images;  // the image parts' bytes (data: URLs decoded)
   nlohmann::ordered_json tools;     // null, or the request's non-empty `tools` array
   bool enable_thinking = false;     // chat_template_kwargs.enable_thinking (Gemma 4 thinking mode)
   GenerationRequest generation;

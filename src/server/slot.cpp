@@ -22,9 +22,11 @@ void Slot::start(Job job, uint64_t tick) {
   planned_ = 0;
   generated_ = 0;
   try {
-    reused_ = generator_.begin_prompt(job_->prompt);
+    reused_ = generator_.begin_prompt(job_->prompt, job_->images);
     sampler_.emplace(job_->sampling, static_cast<uint32_t>(tokenizer_.n_vocab()));
-    for (int32_t t : job_->prompt) sampler_->accept(t);  // the penalties see the prompt, as in llama.cpp
+    for (int32_t t : job_->prompt) {
+      if (t != kImageTokenId) sampler_->accept(t);  // the penalties see the prompt, as in llama.cpp
+    }
     text_.emplace(tokenizer_, job_->stops, job_->split_thoughts);
   } catch (const std::exception& e) {
     finish(Finish::error, e.what());

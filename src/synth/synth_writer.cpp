@@ -153,6 +153,13 @@ SynthReport write_synthetic_gguf(const SynthOptions& o, const GgufFile& vocab, c
     w.add_string("tokenizer.chat_template", info.chat_template);
   }
 
+  write_planned_tensors(w, plan, o.seed, o.threads, o.progress);
+  w.finish();
+  return {w.bytes_written(), plan.size(), synth_vocab_size(vocab)};
+}
+
+void write_planned_tensors(GgufWriter& w, const std::vector<PlannedTensor>& plan, uint64_t seed, int threads_wanted,
+                           const std::function<void(uint64_t, uint64_t)>& progress) {
   uint64_t total = 0;
   for (const auto& t : plan) {
     w.add_tensor(t.name, t.type, t.dims);
@@ -165,9 +172,9 @@ SynthReport write_synthetic_gguf(const SynthOptions& o, const GgufFile& vocab, c
   // Rows are generated and quantized in chunks of ~1M values on all threads, then
   // written in order: memory stays at a few chunks whatever the tensor size.
   uint64_t done = 0;
-  const int threads = std::max(o.threads, 1);
+  const int threads = std::max(threads_wanted, 1);
   for (const auto& t : plan) {
-    const uint64_t stream = stream_id(o.seed, t.name);
+    const uint64_t stream = stream_id(seed, t.name);
     const int64_t n = t.dims[0];
     int64_t rows = 1;
     for (size_t k = 1; k < t.dims.size(); ++k) rows *= t.dims[k];
@@ -193,11 +200,9 @@ SynthReport write_synthetic_gguf(const SynthOptions& o, const GgufFile& vocab, c
         w.write_tensor_data(buffers[k].data(), buffers[k].size());
         done += buffers[k].size();
       }
-      if (o.progress) o.progress(done, total);
+      if (progress) progress(done, total);
     }
   }
-  w.finish();
-  return {w.bytes_written(), plan.size(), synth_vocab_size(vocab)};
 }
 
 }  // namespace edgelm

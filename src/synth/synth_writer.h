@@ -77,6 +77,12 @@ struct SynthFileInfo {
   std::string chat_template;                       // written when the vocab has none (empty: none)
 };
 
+// Declares the planned tensors, writes the header and fills them from `seed` (rows
+// generated and quantized in chunks on `threads`; identical output whatever the thread
+// count). `progress` (may be empty) gets (bytes written, bytes total).
+void write_planned_tensors(GgufWriter& writer, const std::vector<PlannedTensor>& plan, uint64_t seed, int threads,
+                           const std::function<void(uint64_t, uint64_t)>& progress);
+
 // Writes general.*, the hyper-parameters, the vocabulary's tokenizer.* keys and the
 // planned tensors, filled from options.seed (rows generated and quantized in chunks
 // on options.threads; identical output whatever the thread count).

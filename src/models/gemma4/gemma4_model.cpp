@@ -50,16 +50,31 @@ uint64_t Gemma4Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int
 
 void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                           ModelTrace* trace) const {
+  forward_ubatch(cache, {.tokens = tokens}, n, pool, logits, trace);
+}
+
+void Gemma4Model::forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding,
+                                     ThreadPool& pool, float* logits) const {
+  forward_ubatch(cache, {.embeddings = rows, .bidirectional_sliding = bidirectional_sliding}, n, pool, logits,
+                 nullptr);
+}
+
+void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool,
+                                 float* logits, ModelTrace* trace) const {
+  const int32_t* tokens = input.tokens;
+  // Embedding rows take the padding token's per-layer embedding (vision.md §6).
+  auto token_id = [tokens](int64_t t) -> int64_t { return tokens ? tokens[t] : 0; };
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
   const uint32_t p0 = cache.n_past();
   cache.begin_ubatch(static_cast<uint32_t>(n));
 
-  // x = token_embd[id] · sqrt(d)                                          [n, d]
+  // x = token_embd[id] · sqrt(d), or the given embedding rows as they are [n, d]
   std::vector<float> x(static_cast<size_t>(n * d));
   const float embd_scale = std::sqrt(static_cast<float>(d));
-  for (int64_t t = 0; t < n; ++t) {
+  if (input.embeddings) std::copy(input.embeddings, input.embeddings + n * d, x.begin());
+  for (int64_t t = 0; t < n && tokens; ++t) {
     float* xt = x.data() + t * d;
     dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(tokens[t]) * w.token_embd.row_bytes,
                    xt, d);
@@ -87,7 +102,7 @@ void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thre
     std::vector<float> row(static_cast<size_t>(L * P));
     for (int64_t t = 0; t < n; ++t) {
       const WeightMatrix& pt = w.per_layer_token_embd;
-      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(tokens[t]) * pt.row_bytes, row.data(), L * P);
+      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(token_id(t)) * pt.row_bytes, row.data(), L * P);
       for (int64_t l = 0; l < L; ++l) {
         float* m = ple.data() + (t * L + l) * P;
         for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
@@ -163,6 +178,7 @@ void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, Thre
     shape.head_dim = static_cast<uint32_t>(hd);
     shape.window = sliding ? c.sliding_window : 0;
     shape.scale = 1.0f;  // the q/k norms replace 1/sqrt(hd)
+    shape.see_whole_batch = sliding && input.bidirectional_sliding;
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
     attention(q.data(), n, p0, shape, cache, c.kv_source_layer(l), pool, attn.data());
 

@@ -36,10 +36,27 @@ class Gemma4Model final : public Model {
   uint64_t scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int threads) const override;
   void pack_weights() override;
 
+  // Image rows (vision.md §6): d_model wide, read in place of token embeddings. Every
+  // Gemma 4 size except E2B (d_model 1536) and E4B (2560) reads an image both ways in
+  // its sliding layers, as llama.cpp does.
+  uint32_t embedding_width() const override { return config_.d_model; }
+  bool images_bidirectional() const override { return config_.d_model != 1536 && config_.d_model != 2560; }
+
  private:
+  // One micro-batch's input: token ids, or embedding rows (used as they are, no sqrt(d)
+  // scale; their per-layer token part is the padding token's, id 0).
+  struct UbatchInput {
+    const int32_t* tokens = nullptr;
+    const float* embeddings = nullptr;
+    bool bidirectional_sliding = false;
+  };
   Gemma4Model(GgufFile file, Gemma4Config config);
   void forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                ModelTrace* trace) const override;
+  void forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding, ThreadPool& pool,
+                          float* logits) const override;
+  void forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool, float* logits,
+                      ModelTrace* trace) const;
 
   Gemma4Config config_;
   Gemma4Weights weights_;
