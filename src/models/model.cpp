@@ -1,6 +1,7 @@
 #include "models/model.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "runtime/attention.h"
 #include "util/error.h"
@@ -29,6 +30,33 @@ void Model::eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_uba
     const bool last = start + n == tokens.size();
     forward(cache, tokens.data() + start, static_cast<int64_t>(n), pool, last ? logits : nullptr,
             last ? trace : nullptr);
+  }
+}
+
+void Model::check_step(const SequenceStep& step) const {
+  if (step.cache == nullptr || step.tokens.empty()) fail("no tokens to evaluate");
+  check_room(*step.cache, step.tokens.size(), static_cast<uint32_t>(std::min<size_t>(step.tokens.size(), UINT32_MAX)));
+  const uint32_t vocab = n_vocab();
+  for (size_t i = 0; i < step.tokens.size(); ++i) {
+    if (step.tokens[i] < 0 || static_cast<uint32_t>(step.tokens[i]) >= vocab) {
+      fail("token id {} at index {} is out of range (vocabulary has {} tokens)", step.tokens[i], i, vocab);
+    }
+  }
+}
+
+void Model::eval_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    check_step(steps[i]);
+    for (size_t j = 0; j < i; ++j) {
+      if (steps[j].cache == steps[i].cache) fail("a batched step holds the same sequence twice");
+    }
+  }
+  if (!steps.empty()) forward_batch(steps, pool);
+}
+
+void Model::forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const {
+  for (const SequenceStep& step : steps) {
+    forward(*step.cache, step.tokens.data(), static_cast<int64_t>(step.tokens.size()), pool, step.logits, nullptr);
   }
 }
 

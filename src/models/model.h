@@ -63,6 +63,25 @@ class Model {
   void eval(KvCache& cache, std::span<const int32_t> tokens, uint32_t n_ubatch, ThreadPool& pool, float* logits,
             ModelTrace* trace = nullptr) const;
 
+  // --- several sequences in one pass (the server's continuous batching) ---------------
+  // One sequence's part of a batched step: `tokens` appended to its own cache at
+  // positions cache->n_past() onward, at most cache->max_ubatch() of them.
+  struct SequenceStep {
+    KvCache* cache = nullptr;
+    std::span<const int32_t> tokens;
+    float* logits = nullptr;  // receives the last token's logits (null: not wanted)
+  };
+  // Throws edgelm::Error, as eval() would, when the step cannot be evaluated (empty, a
+  // token id out of range, more tokens than a micro-batch or the context holds).
+  void check_step(const SequenceStep& step) const;
+  // Evaluates the steps of several sequences (distinct caches) in one forward pass:
+  // every weight matrix is read once for all their rows, and each token attends over
+  // its own sequence's cache at its own position. Each sequence gets what eval() would
+  // give it, up to the summation order of the multi-row matrix products (bit-identical
+  // for the integer-dot quantized types). Checks every step first (check_step), so a
+  // throw for bad input leaves every cache as it was.
+  void eval_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const;
+
   // --- image input (spec vision.md §6) ----------------------------------------------
   // Width of the embedding rows the model reads in place of tokens (an image's, from a
   // vision encoder); 0 when the architecture takes none.
@@ -84,6 +103,9 @@ class Model {
   // advances the cache. `logits` (null: not wanted) receives the last token's logits.
   virtual void forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                        ModelTrace* trace) const = 0;
+  // The steps of several sequences (already checked) in one pass. This version runs
+  // them one after another; architectures override it with a batched pass.
+  virtual void forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const;
   // The same for n embedding rows (architectures with embedding_width() > 0).
   virtual void forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding,
                                   ThreadPool& pool, float* logits) const;

@@ -60,11 +60,24 @@ void Generator::guarded(const std::function<void()>& evaluation) {
   } catch (...) {
     // A failed evaluation leaves the cache part-written: forget it all rather than
     // trust it on the next call.
-    cache_.truncate(0);
-    tokens_.clear();
-    images_.clear();
+    forget();
     throw;
   }
+}
+
+void Generator::forget() {
+  cache_.truncate(0);
+  tokens_.clear();
+  images_.clear();
+}
+
+std::span<const int32_t> Generator::next_text_chunk(size_t max_tokens) const {
+  const size_t pos = cache_.n_past();
+  const PromptImage* image = image_from(pos);
+  if (image != nullptr && image->position <= pos) return {};
+  const size_t end =
+      std::min({image ? image->position : tokens_.size(), tokens_.size(), pos + std::min<size_t>(max_tokens, n_ubatch_)});
+  return std::span<const int32_t>(tokens_).subspan(pos, end - pos);
 }
 
 const PromptImage* Generator::image_from(size_t pos) const {
@@ -161,6 +174,45 @@ uint32_t Generator::begin_prompt(std::span<const int32_t> tokens, std::span<cons
 
 void Generator::evaluate_pending(size_t max_tokens) {
   if (n_pending() > 0 && max_tokens > 0) evaluate_next(max_tokens, nullptr);
+}
+
+std::vector<std::string> Generator::evaluate_pending_together(std::span<Generator* const> generators,
+                                                              std::span<const size_t> max_tokens) {
+  std::vector<std::string> errors(generators.size());
+  std::vector<Model::SequenceStep> steps;
+  std::vector<size_t> stepping;  // the generator of each step
+  for (size_t i = 0; i < generators.size(); ++i) {
+    Generator& g = *generators[i];
+    if (g.n_pending() == 0 || max_tokens[i] == 0) continue;
+    try {
+      const std::span<const int32_t> chunk = g.next_text_chunk(max_tokens[i]);
+      if (chunk.empty()) {
+        g.evaluate_next(max_tokens[i], nullptr);  // an image, on its own
+        continue;
+      }
+      const Model::SequenceStep step{&g.cache_, chunk, g.logits_.data()};
+      g.model_.check_step(step);
+      if (!steps.empty() && (&g.model_ != &generators[stepping[0]]->model_ || &g.pool_ != &generators[stepping[0]]->pool_)) {
+        fail("generators evaluated together must share the model and the thread pool");
+      }
+      steps.push_back(step);
+      stepping.push_back(i);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+      g.forget();
+    }
+  }
+  if (steps.empty()) return errors;
+  Generator& lead = *generators[stepping[0]];
+  try {
+    lead.model_.eval_batch(steps, lead.pool_);
+  } catch (const std::exception& e) {
+    for (size_t i : stepping) {
+      errors[i] = e.what();
+      generators[i]->forget();
+    }
+  }
+  return errors;
 }
 
 void Generator::append(int32_t token) {

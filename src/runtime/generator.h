@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -87,6 +88,14 @@ class Generator {
   size_t n_pending() const { return tokens_.size() - cache_.n_past(); }
   void evaluate_pending(size_t max_tokens);
   void append(int32_t token);
+  // evaluate_pending for several generators at once (the server's continuous batching):
+  // their text chunks go through the model in one forward pass, which reads the weights
+  // once for all of them (Model::eval_batch); a generator whose next input is an image
+  // evaluates it on its own. The generators must share the model and the pool.
+  // Returns, per generator, the message of the error that stopped its evaluation (empty:
+  // none); that generator has then forgotten its cache, as after a failed set_prompt.
+  static std::vector<std::string> evaluate_pending_together(std::span<Generator* const> generators,
+                                                            std::span<const size_t> max_tokens);
 
   // Samples tokens until one of the FinishReasons. The tokens are appended to the
   // sequence (prompt + generated never exceeds the context unless the cache's policy
@@ -107,6 +116,10 @@ class Generator {
   void evaluate(std::span<const int32_t> tokens, ModelTrace* trace = nullptr);
   // Runs one evaluation; if it throws, the cache is forgotten (it may be part-written).
   void guarded(const std::function<void()>& evaluation);
+  void forget();
+  // The text tokens evaluate_next(max_tokens) would evaluate next (empty when the next
+  // input is an image).
+  std::span<const int32_t> next_text_chunk(size_t max_tokens) const;
   // Evaluates from the cache's end: one whole image, or at most max_tokens of text up
   // to the next image; returns the positions evaluated. `trace` goes to a text run that
   // ends the sequence.

@@ -35,11 +35,6 @@ void Slot::start(Job job, uint64_t tick) {
   if (job_->max_tokens == 0) finish(Finish::length);
 }
 
-void Slot::evaluate_planned() {
-  generator_.evaluate_pending(planned_);
-  planned_ = 0;
-}
-
 void Slot::advance() {
   if (!busy()) return;
   if (job_->channel->cancelled()) {

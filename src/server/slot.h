@@ -39,11 +39,10 @@ class Slot {
   void start(Job job, uint64_t tick);
 
   // Tokens of the sequence not yet evaluated, and how many this step evaluates (the
-  // scheduler's plan). decode_step calls evaluate_planned().
+  // scheduler's plan). decode_step evaluates them through generator().
   size_t n_pending() const { return generator_.n_pending(); }
   void set_planned(uint32_t n) { planned_ = n; }
   uint32_t planned() const { return planned_; }
-  void evaluate_planned();
   Generator& generator() { return generator_; }
 
   // After a step: ends a cancelled request; once the sequence is evaluated, samples

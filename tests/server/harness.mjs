@@ -50,7 +50,8 @@ export function eogTokenIds(model) {
 
 // Starts `edgelm serve` on a free port; resolves to {url, baseURL, pid, stderr(), stop()}.
 export async function startServer(args = [], {model = tinyModel()} = {}) {
-  const child = spawn(bin, ["serve", "-m", model, "--port", "0", "-t", "2", ...args], {stdio: ["ignore", "ignore", "pipe"]});
+  const threads = args.includes("-t") ? [] : ["-t", "2"];
+  const child = spawn(bin, ["serve", "-m", model, "--port", "0", ...threads, ...args], {stdio: ["ignore", "ignore", "pipe"]});
   let stderr = "";
   child.stderr.setEncoding("utf8");
   const url = await new Promise((resolve, reject) => {

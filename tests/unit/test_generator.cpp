@@ -3,7 +3,10 @@
 // and every way generation ends.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
+#include <string>
 #include <random>
 
 #include "models/model.h"
@@ -275,6 +278,89 @@ TEST_F(GeneratorTest, RejectsMisuse) {
   g.set_prompt(tokens(5, 13));                                        // still usable
   EXPECT_THROW(g.generate(s, max(-2)), Error);
   EXPECT_EQ(g.generate(s, max(2)).tokens.size(), 2u);
+}
+
+// Continuous batching: sequences evaluated together in one forward pass (prompt chunks
+// of different lengths, then one decode token each) get exactly the logits each gets
+// alone — with Q8_0 weights every matrix row is an integer dot product whose result
+// does not depend on the other rows of the batch.
+TEST_F(GeneratorTest, SequencesEvaluatedTogetherEqualEachAlone) {
+  const std::vector<std::vector<int32_t>> prompts = {tokens(5, 21), tokens(17, 22), tokens(9, 23), tokens(1, 24)};
+  std::vector<std::unique_ptr<Generator>> together;
+  std::vector<Generator*> gens;
+  for (const auto& p : prompts) {
+    together.push_back(std::make_unique<Generator>(*model_, *pool_, 256, 8));
+    together.back()->begin_prompt(p);
+    gens.push_back(together.back().get());
+  }
+  // Chunks of at most 6 (capped by the micro-batch of 8), until every prompt is in.
+  const std::vector<size_t> chunk(gens.size(), 6);
+  int steps = 0;
+  while (std::any_of(gens.begin(), gens.end(), [](Generator* g) { return g->n_pending() > 0; })) {
+    const std::vector<std::string> errors = Generator::evaluate_pending_together(gens, chunk);
+    for (const std::string& e : errors) EXPECT_EQ(e, "");
+    ASSERT_LT(++steps, 10);
+  }
+  EXPECT_EQ(steps, 3);  // ceil(17 / 6)
+  for (size_t i = 0; i < gens.size(); ++i) EXPECT_EQ(logits_of(*gens[i]), fresh_logits(prompts[i])) << "prompt " << i;
+
+  // Decode: each appends its greedy token and all evaluate it together, against one
+  // generator per sequence decoding alone.
+  std::vector<std::unique_ptr<Generator>> alone;
+  for (const auto& p : prompts) {
+    alone.push_back(std::make_unique<Generator>(*model_, *pool_, 256, 8));
+    alone.back()->set_prompt(p);
+  }
+  for (int step = 0; step < 4; ++step) {
+    for (size_t i = 0; i < gens.size(); ++i) {
+      Sampler s = greedy();
+      const int32_t id = s.sample(gens[i]->logits());
+      gens[i]->append(id);
+      alone[i]->append(id);
+      alone[i]->evaluate_pending(1);
+    }
+    const std::vector<std::string> errors = Generator::evaluate_pending_together(gens, std::vector<size_t>(gens.size(), 1));
+    for (size_t i = 0; i < gens.size(); ++i) {
+      EXPECT_EQ(errors[i], "");
+      EXPECT_EQ(logits_of(*gens[i]), logits_of(*alone[i])) << "sequence " << i << ", step " << step;
+    }
+  }
+}
+
+// A sequence that cannot be evaluated (a token outside the vocabulary) is ended with
+// its error and forgets its cache; the others in the same step are evaluated as usual.
+TEST_F(GeneratorTest, ABadSequenceInATogetherStepFailsAlone) {
+  Generator good(*model_, *pool_, 256, 8), bad(*model_, *pool_, 256, 8), idle(*model_, *pool_, 256, 8);
+  const auto prompt = tokens(6, 31);
+  good.begin_prompt(prompt);
+  bad.set_prompt(tokens(4, 32));
+  bad.append(999999);
+  idle.set_prompt(tokens(3, 33));
+  std::vector<Generator*> gens = {&bad, &good, &idle};
+  const std::vector<std::string> errors = Generator::evaluate_pending_together(gens, std::vector<size_t>{8, 8, 8});
+  EXPECT_NE(errors[0].find("out of range"), std::string::npos) << errors[0];
+  EXPECT_EQ(errors[1], "");
+  EXPECT_EQ(errors[2], "");  // nothing pending: untouched
+  EXPECT_EQ(bad.tokens().size(), 0u);
+  EXPECT_EQ(bad.cache().n_past(), 0u);
+  EXPECT_EQ(logits_of(good), fresh_logits(prompt));
+  EXPECT_EQ(idle.cache().n_past(), 3u);
+}
+
+TEST_F(GeneratorTest, EvalBatchRefusesTheSameSequenceTwiceAndLeavesCachesAlone) {
+  KvCache cache = model_->new_cache(64, 8);
+  std::vector<float> logits(model_->n_vocab());
+  const std::vector<int32_t> ids = tokens(3, 41);
+  const Model::SequenceStep step{&cache, ids, logits.data()};
+  const std::vector<Model::SequenceStep> twice = {step, step};
+  EXPECT_THROW(model_->eval_batch(twice, *pool_), Error);
+  EXPECT_EQ(cache.n_past(), 0u);
+  const std::vector<int32_t> too_many = tokens(9, 42);  // more than a micro-batch of 8
+  KvCache other = model_->new_cache(64, 8);
+  const std::vector<Model::SequenceStep> mixed = {step, {&other, too_many, nullptr}};
+  EXPECT_THROW(model_->eval_batch(mixed, *pool_), Error);
+  EXPECT_EQ(cache.n_past(), 0u);
+  EXPECT_EQ(other.n_past(), 0u);
 }
 
 TEST(FinishReason, Names) {

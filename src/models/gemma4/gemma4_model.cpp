@@ -50,37 +50,61 @@ uint64_t Gemma4Model::scratch_bytes(const KvCache& cache, uint32_t n_ubatch, int
 
 void Gemma4Model::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                           ModelTrace* trace) const {
-  forward_ubatch(cache, {.tokens = tokens}, n, pool, logits, trace);
+  const SequenceStep step{&cache, std::span<const int32_t>(tokens, static_cast<size_t>(n)), logits};
+  forward_ubatch({&step, 1}, {}, pool, trace);
+}
+
+void Gemma4Model::forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const {
+  forward_ubatch(steps, {}, pool, nullptr);
 }
 
 void Gemma4Model::forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding,
                                      ThreadPool& pool, float* logits) const {
-  forward_ubatch(cache, {.embeddings = rows, .bidirectional_sliding = bidirectional_sliding}, n, pool, logits,
+  const SequenceStep step{&cache, {}, logits};
+  forward_ubatch({&step, 1},
+                 {.embeddings = rows, .n_embedding_rows = n, .bidirectional_sliding = bidirectional_sliding}, pool,
                  nullptr);
 }
 
-void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool,
-                                 float* logits, ModelTrace* trace) const {
-  const int32_t* tokens = input.tokens;
-  // Embedding rows take the padding token's per-layer embedding (vision.md §6).
-  auto token_id = [tokens](int64_t t) -> int64_t { return tokens ? tokens[t] : 0; };
+void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const UbatchInput& input, ThreadPool& pool,
+                                 ModelTrace* trace) const {
   const Gemma4Config& c = config_;
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
-  const uint32_t p0 = cache.n_past();
-  cache.begin_ubatch(static_cast<uint32_t>(n));
+
+  // The rows of all sequences, one after another: sequence s has rows [first[s], first[s] + count[s])
+  // at positions p0[s] onward of its own cache. Embedding rows take the padding token's
+  // per-layer embedding, id 0 (vision.md §6).
+  const size_t S = steps.size();
+  std::vector<int64_t> first(S), count(S);
+  std::vector<uint32_t> p0(S);
+  std::vector<int32_t> ids;
+  int64_t n = 0;
+  for (size_t s = 0; s < S; ++s) {
+    first[s] = n;
+    count[s] = input.embeddings ? input.n_embedding_rows : static_cast<int64_t>(steps[s].tokens.size());
+    n += count[s];
+    if (input.embeddings) ids.insert(ids.end(), static_cast<size_t>(count[s]), 0);
+    else ids.insert(ids.end(), steps[s].tokens.begin(), steps[s].tokens.end());
+    p0[s] = steps[s].cache->n_past();
+    steps[s].cache->begin_ubatch(static_cast<uint32_t>(count[s]));
+  }
+  std::vector<uint32_t> position(static_cast<size_t>(n));
+  for (size_t s = 0; s < S; ++s) {
+    for (int64_t t = 0; t < count[s]; ++t) position[static_cast<size_t>(first[s] + t)] = p0[s] + static_cast<uint32_t>(t);
+  }
 
   // x = token_embd[id] · sqrt(d), or the given embedding rows as they are [n, d]
   std::vector<float> x(static_cast<size_t>(n * d));
   const float embd_scale = std::sqrt(static_cast<float>(d));
   if (input.embeddings) std::copy(input.embeddings, input.embeddings + n * d, x.begin());
-  for (int64_t t = 0; t < n && tokens; ++t) {
+  for (int64_t t = 0; t < n && !input.embeddings; ++t) {
     float* xt = x.data() + t * d;
-    dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(tokens[t]) * w.token_embd.row_bytes,
-                   xt, d);
+    dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(ids[t]) * w.token_embd.row_bytes, xt,
+                   d);
     for (int64_t i = 0; i < d; ++i) xt[i] *= embd_scale;
   }
-  // Copies the last token's row of a [n, width] buffer into the trace.
+  // Copies the last row of a [n, width] buffer into the trace (one sequence).
   auto last_row = [n](const std::vector<float>& buf, int64_t width, int64_t offset = 0) {
     const auto* p = buf.data() + (n - 1) * width + offset;
     return std::vector<float>(p, p + width);
@@ -102,7 +126,7 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64
     std::vector<float> row(static_cast<size_t>(L * P));
     for (int64_t t = 0; t < n; ++t) {
       const WeightMatrix& pt = w.per_layer_token_embd;
-      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(token_id(t)) * pt.row_bytes, row.data(), L * P);
+      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(ids[t]) * pt.row_bytes, row.data(), L * P);
       for (int64_t l = 0; l < L; ++l) {
         float* m = ple.data() + (t * L + l) * P;
         for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
@@ -124,9 +148,9 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64
   std::vector<float> cos_swa(static_cast<size_t>(n * rot_swa / 2)), sin_swa(cos_swa.size());
   const float* freqs = w.rope_freqs.empty() ? nullptr : w.rope_freqs.data();
   for (int64_t t = 0; t < n; ++t) {
-    rope_tables(p0 + t, rot_full, c.rope_base_full, freqs, cos_full.data() + t * rot_full / 2,
+    rope_tables(position[t], rot_full, c.rope_base_full, freqs, cos_full.data() + t * rot_full / 2,
                 sin_full.data() + t * rot_full / 2);
-    rope_tables(p0 + t, rot_swa, c.rope_base_swa, nullptr, cos_swa.data() + t * rot_swa / 2,
+    rope_tables(position[t], rot_swa, c.rope_base_swa, nullptr, cos_swa.data() + t * rot_swa / 2,
                 sin_swa.data() + t * rot_swa / 2);
   }
 
@@ -159,14 +183,16 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64
       matmul(lw.attn_k, h.data(), n, k.data(), pool);
       if (lw.attn_v.present()) matmul(lw.attn_v, h.data(), n, v.data(), pool);
       else v = k;  // no attn_v: V is the raw K projection
-      for (int64_t t = 0; t < n; ++t) {
-        for (int64_t j = 0; j < KV; ++j) {
-          float* kj = k.data() + (t * KV + j) * hd;
-          float* vj = v.data() + (t * KV + j) * hd;
-          rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
-          rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
-          rms_norm(vj, nullptr, hd, c.rms_eps, vj);
-          cache.store(l, static_cast<uint32_t>(t), static_cast<uint32_t>(j), kj, vj);
+      for (size_t s = 0; s < S; ++s) {
+        for (int64_t t = first[s]; t < first[s] + count[s]; ++t) {
+          for (int64_t j = 0; j < KV; ++j) {
+            float* kj = k.data() + (t * KV + j) * hd;
+            float* vj = v.data() + (t * KV + j) * hd;
+            rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
+            rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
+            rms_norm(vj, nullptr, hd, c.rms_eps, vj);
+            steps[s].cache->store(l, static_cast<uint32_t>(t - first[s]), static_cast<uint32_t>(j), kj, vj);
+          }
         }
       }
     }
@@ -180,7 +206,10 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64
     shape.scale = 1.0f;  // the q/k norms replace 1/sqrt(hd)
     shape.see_whole_batch = sliding && input.bidirectional_sliding;
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
-    attention(q.data(), n, p0, shape, cache, c.kv_source_layer(l), pool, attn.data());
+    for (size_t s = 0; s < S; ++s) {
+      attention(q.data() + first[s] * H * hd, count[s], p0[s], shape, *steps[s].cache, c.kv_source_layer(l), pool,
+                attn.data() + first[s] * H * hd);
+    }
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
     matmul(lw.attn_output, attn.data(), n, a1.data(), pool);
@@ -224,20 +253,35 @@ void Gemma4Model::forward_ubatch(KvCache& cache, const UbatchInput& input, int64
     }
     if (trace) trace->layer_output.push_back(last_row(x, d));
   }
-  cache.end_ubatch();
+  for (const SequenceStep& step : steps) step.cache->end_ubatch();
 
-  if (logits == nullptr) return;
-  // logits = softcap(output · rms(x_last, output_norm))                   [V]
-  std::vector<float> last(static_cast<size_t>(d));
-  rms_norm(x.data() + (n - 1) * d, w.output_norm.data(), d, c.rms_eps, last.data());
-  if (trace) trace->final_norm = last;
-  matmul(w.output, last.data(), 1, logits, pool);
+  // logits = softcap(output · rms(x_last, output_norm)) for the sequences that want them,
+  // all in one pass over the output head                              [wanted, V]
+  std::vector<size_t> wanted;
+  for (size_t s = 0; s < S; ++s) {
+    if (steps[s].logits != nullptr) wanted.push_back(s);
+  }
+  if (wanted.empty()) return;
+  const int64_t m = static_cast<int64_t>(wanted.size());
+  const int64_t V = c.n_vocab;
+  std::vector<float> last(static_cast<size_t>(m * d));
+  for (int64_t i = 0; i < m; ++i) {
+    const size_t s = wanted[static_cast<size_t>(i)];
+    rms_norm(x.data() + (first[s] + count[s] - 1) * d, w.output_norm.data(), d, c.rms_eps, last.data() + i * d);
+  }
+  if (trace) trace->final_norm = std::vector<float>(last.begin(), last.begin() + d);
+  std::vector<float> several;  // [m, V] when more than one sequence wants logits
+  float* out = m == 1 ? steps[wanted[0]].logits : (several.resize(static_cast<size_t>(m * V)), several.data());
+  matmul(w.output, last.data(), m, out, pool);
   if (c.final_logit_softcap > 0.0f) {
     const float cap = c.final_logit_softcap;
-    // 262k tanhs (~5 ms on one core): split across the threads like the head matmul.
-    pool.parallel_ranges(c.n_vocab, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) logits[i] = softcap(logits[i], cap);
+    // 262k tanhs per row (~5 ms on one core): split across the threads like the head matmul.
+    pool.parallel_ranges(m * V, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) out[i] = softcap(out[i], cap);
     });
+  }
+  for (int64_t i = 0; m > 1 && i < m; ++i) {
+    std::copy(out + i * V, out + (i + 1) * V, steps[wanted[static_cast<size_t>(i)]].logits);
   }
 }
 

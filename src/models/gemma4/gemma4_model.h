@@ -46,8 +46,8 @@ class Gemma4Model final : public Model {
   // One micro-batch's input: token ids, or embedding rows (used as they are, no sqrt(d)
   // scale; their per-layer token part is the padding token's, id 0).
   struct UbatchInput {
-    const int32_t* tokens = nullptr;
-    const float* embeddings = nullptr;
+    const float* embeddings = nullptr;  // [n_embedding_rows, d] for one sequence, or null: the steps' tokens
+    int64_t n_embedding_rows = 0;
     bool bidirectional_sliding = false;
   };
   Gemma4Model(GgufFile file, Gemma4Config config);
@@ -55,7 +55,10 @@ class Gemma4Model final : public Model {
                ModelTrace* trace) const override;
   void forward_embeddings(KvCache& cache, const float* rows, int64_t n, bool bidirectional_sliding, ThreadPool& pool,
                           float* logits) const override;
-  void forward_ubatch(KvCache& cache, const UbatchInput& input, int64_t n, ThreadPool& pool, float* logits,
+  void forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const override;
+  // The forward pass over the rows of one or more sequences: `steps` give each its
+  // cache, its tokens (unless `input` has embedding rows, for one step) and its logits.
+  void forward_ubatch(std::span<const SequenceStep> steps, const UbatchInput& input, ThreadPool& pool,
                       ModelTrace* trace) const;
 
   Gemma4Config config_;
