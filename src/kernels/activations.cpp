@@ -2,7 +2,11 @@
 
 #include <cmath>
 #include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
+#include "kernels/cpu_features.h"
 #include "quant/blocks.h"
 #include "util/error.h"
 #include "util/half.h"
@@ -66,14 +70,35 @@ void quantize_q8_K(const float* x, block_q8_K* y, int64_t n) {
   }
 }
 
+#if defined(__x86_64__)
+// F16C rounds to nearest even like f32_to_f16 (the AVX2 level implies F16C).
+__attribute__((target("avx2,f16c"))) void f32_to_f16_row_f16c(const float* x, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+  }
+  for (; i < n; ++i) out[i] = f32_to_f16(x[i]);
+}
+#endif
+
 }  // namespace
+
+void f32_to_f16_row(const float* x, uint16_t* out, int64_t n) {
+#if defined(__x86_64__)
+  if (cpu_level() != CpuLevel::kScalar) {
+    f32_to_f16_row_f16c(x, out, n);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; ++i) out[i] = f32_to_f16(x[i]);
+}
 
 void quantize_activations(TensorType act_type, const float* x, void* out, int64_t n) {
   switch (act_type) {
     case TensorType::F32: std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float)); return;
     case TensorType::F16: {
-      auto* o = static_cast<uint16_t*>(out);
-      for (int64_t i = 0; i < n; ++i) o[i] = f32_to_f16(x[i]);
+      f32_to_f16_row(x, static_cast<uint16_t*>(out), n);
       return;
     }
     case TensorType::BF16: {

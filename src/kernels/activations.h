@@ -22,4 +22,7 @@ uint64_t activation_bytes(TensorType act_type, int64_t n);
 // q8_K: scale -127/max of the signed largest value, with per-16 sums).
 void quantize_activations(TensorType act_type, const float* x, void* out, int64_t n);
 
+// x rounded to f16 (nearest even, as f32_to_f16), with F16C where the CPU level has it.
+void f32_to_f16_row(const float* x, uint16_t* out, int64_t n);
+
 }  // namespace edgelm

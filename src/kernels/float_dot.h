@@ -44,13 +44,33 @@ void weighted_cells(int lanes, const uint32_t* cells, const uint16_t* p, const u
                     int64_t n_span, int64_t width, float* out);
 }  // namespace float_dot_ref
 
-// One implementation of the three functions for one lane count.
+// A matrix product in the gemm order: y[t·y_stride + r] = dot(W row r, token t) for
+// rows [r0, r1) and tokens [0, n_tokens), each exactly as dot_*(kGemm, ...) computes it
+// (n % lanes == 0). Weight rows are `row_bytes` apart (f32 or f16 by `f16`), token rows
+// `act_bytes` apart (f32, or f16 when the weights are f16).
+struct FloatGemmArgs {
+  bool f16 = false;
+  const uint8_t* w = nullptr;
+  uint64_t row_bytes = 0;
+  const uint8_t* acts = nullptr;
+  uint64_t act_bytes = 0;
+  int64_t n_tokens = 0;
+  int64_t n = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+};
+void float_gemm_rows(const FloatGemmArgs& a, int64_t r0, int64_t r1);
+
+// One implementation of the functions for one lane count.
 struct FloatDotKernels {
   int lanes = 1;
   float (*dot_f32)(FloatDotOrder, const uint8_t*, const float*, int64_t) = nullptr;
   float (*dot_f16)(FloatDotOrder, const uint8_t*, const uint16_t*, int64_t) = nullptr;
   void (*weighted_cells)(const uint32_t*, const uint16_t*, const uint16_t* const*, int64_t, int64_t, int64_t,
                          float*) = nullptr;
+  // float_gemm_rows in register blocks (several rows and tokens per pass over n, so
+  // each load serves several multiply-adds); every output keeps the one-accumulator order.
+  void (*gemm_rows)(const FloatGemmArgs&, int64_t, int64_t) = nullptr;
 };
 // The SIMD implementations (null where the build has none); call only on CPUs with the
 // instruction set.

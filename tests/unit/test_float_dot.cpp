@@ -192,6 +192,70 @@ TEST(FloatDotSimd, DotProductsEqualTheReferenceBitForBit) {
   }
 }
 
+// The register-blocked gemm kernels (4 rows × 4 tokens at a time) against the
+// reference dot of every (row, token) pair, on ragged row ranges and token counts.
+TEST(FloatDotSimd, GemmRowsEqualThePairwiseReferenceBitForBit) {
+  const auto levels = levels_here();
+  if (levels.empty()) GTEST_SKIP() << "no SIMD float kernels on this CPU";
+  std::mt19937 rng(13);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (const Level& lv : levels) {
+    const int W = lv.kernels->lanes;
+    for (int trial = 0; trial < 24; ++trial) {
+      const bool f16 = trial % 2 == 1;
+      const int64_t n = W * (1 + trial % 5), rows = 1 + trial % 11, tokens = 1 + (trial * 7) % 10;
+      const uint64_t elem = f16 ? 2 : 4;
+      // Rows and tokens padded apart (an odd stride of elements), as in a mapping.
+      const uint64_t row_bytes = (n + 3) * elem, act_bytes = (n + 1) * elem;
+      std::vector<uint8_t> w(rows * row_bytes + 64), acts(tokens * act_bytes + 64);
+      auto fill = [&](std::vector<uint8_t>& buf) {
+        for (size_t i = 0; i + elem <= buf.size(); i += elem) {
+          const float v = dist(rng) * ((i / elem) % 5 == 0 ? 300.0f : 1.0f);
+          if (f16) {
+            const uint16_t h = f32_to_f16(v);
+            std::memcpy(&buf[i], &h, 2);
+          } else {
+            std::memcpy(&buf[i], &v, 4);
+          }
+        }
+      };
+      fill(w);
+      fill(acts);
+      const int64_t y_stride = rows + 2;
+      std::vector<float> y(static_cast<size_t>(tokens * y_stride), -1.0f);
+      FloatGemmArgs a;
+      a.f16 = f16;
+      a.w = w.data();
+      a.row_bytes = row_bytes;
+      a.acts = acts.data();
+      a.act_bytes = act_bytes;
+      a.n_tokens = tokens;
+      a.n = n;
+      a.y = y.data();
+      a.y_stride = y_stride;
+      const int64_t r0 = rows > 3 ? 1 : 0;  // a range that starts inside the matrix
+      lv.kernels->gemm_rows(a, r0, rows);
+      for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t r = 0; r < rows + 2; ++r) {
+          const float got = y[t * y_stride + r];
+          if (r < r0 || r >= rows) {
+            ASSERT_EQ(got, -1.0f) << "wrote outside its rows";
+            continue;
+          }
+          const uint8_t* row = w.data() + r * row_bytes;
+          const uint8_t* act = acts.data() + t * act_bytes;
+          const float want = f16 ? float_dot_ref::dot_f16(W, FloatDotOrder::kGemm, row,
+                                                          reinterpret_cast<const uint16_t*>(act), n)
+                                 : float_dot_ref::dot_f32(W, FloatDotOrder::kGemm, row,
+                                                          reinterpret_cast<const float*>(act), n);
+          ASSERT_TRUE(same_bits(got, want)) << lv.name << (f16 ? " f16" : " f32") << " n=" << n << " row " << r
+                                            << " token " << t << ": " << got << " vs " << want;
+        }
+      }
+    }
+  }
+}
+
 TEST(FloatDotSimd, WeightedCellsEqualTheReferenceBitForBit) {
   const auto levels = levels_here();
   if (levels.empty()) GTEST_SKIP() << "no SIMD float kernels on this CPU";

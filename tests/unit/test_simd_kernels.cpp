@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <tuple>
@@ -88,6 +89,26 @@ TEST(SimdQuantize, MatchesTheReferenceBitForBit) {
         ASSERT_EQ(got, want) << cpu_level_name(level) << " " << type_name(act) << " seed " << seed;
       }
     }
+  }
+}
+
+// F16C rounding of a row equals the software f32_to_f16 on ties, subnormals, overflow
+// to infinity, signed zeros and infinities (NaN payloads aside: not in activations).
+TEST(SimdQuantize, F16RowsRoundLikeTheScalarConversion) {
+  LevelGuard guard;
+  std::vector<float> x = varied_floats(1000, 3, 9);
+  for (float v : {0.0f, -0.0f, 65504.0f, 65519.9f, 65520.0f, -70000.0f, 6.1e-5f, 5.96e-8f, 2.98e-8f, 2.99e-8f,
+                  1.0f + 1.0f / 2048.0f, 1.0f + 3.0f / 2048.0f, std::numeric_limits<float>::infinity()}) {
+    x.push_back(v);
+  }
+  for (int i = 0; i < 5; ++i) x.push_back(static_cast<float>(i) * 1e-7f);  // a ragged tail of subnormals
+  std::vector<uint16_t> want(x.size());
+  for (size_t i = 0; i < x.size(); ++i) want[i] = f32_to_f16(x[i]);
+  for (CpuLevel level : simd_levels()) {
+    set_cpu_level(level);
+    std::vector<uint16_t> got(x.size(), 0xcdcd);
+    f32_to_f16_row(x.data(), got.data(), static_cast<int64_t>(x.size()));
+    for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(got[i], want[i]) << cpu_level_name(level) << " x=" << x[i];
   }
 }
 
