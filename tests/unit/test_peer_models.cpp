@@ -131,6 +131,46 @@ TEST_P(PeerModelTest, UbatchSizeDoesNotChangeLogits) {
   EXPECT_EQ(last_logits(*m, toks, 32, 1), whole);
 }
 
+// Continuous batching (Model::eval_batch): three sequences' steps in one forward pass
+// — prompt chunks of different lengths, then one token each, one sequence wanting no
+// logits — give each sequence exactly what it gets evaluated alone (Q8_0 and Q4_K rows
+// are integer dot products, whatever the batch).
+TEST_P(PeerModelTest, SequencesInOneBatchEqualEachAlone) {
+  for (TensorType t : {TensorType::Q8_0, TensorType::Q4_K}) {
+    const auto m = open_model(model_path(t));
+    ThreadPool pool(2);
+    const std::vector<std::vector<int32_t>> prompts = {tokens(9, 11), tokens(3, 12), tokens(14, 13)};
+    std::vector<KvCache> caches, alone;
+    std::vector<std::vector<float>> logits(3, std::vector<float>(m->n_vocab())), want = logits;
+    for (int i = 0; i < 3; ++i) {
+      caches.push_back(m->new_cache(64, 16));
+      alone.push_back(m->new_cache(64, 16));
+    }
+    auto batch = [&](const std::vector<std::vector<int32_t>>& chunks, bool skip_middle) {
+      std::vector<Model::SequenceStep> steps;
+      for (int i = 0; i < 3; ++i) {
+        float* out = skip_middle && i == 1 ? nullptr : logits[i].data();
+        steps.push_back({&caches[i], chunks[i], out});
+        if (out != nullptr) m->eval(alone[i], chunks[i], 16, pool, want[i].data());
+        else m->eval(alone[i], chunks[i], 16, pool, nullptr);
+      }
+      m->eval_batch(steps, pool);
+    };
+    batch(prompts, false);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(logits[i], want[i]) << type_name(t) << " prompt " << i;
+    for (int step = 0; step < 3; ++step) {
+      std::vector<std::vector<int32_t>> next;
+      for (int i = 0; i < 3; ++i) next.push_back({static_cast<int32_t>(100 + 37 * i + step)});
+      batch(next, step == 1);
+      for (int i = 0; i < 3; ++i) {
+        if (step == 1 && i == 1) continue;
+        EXPECT_EQ(logits[i], want[i]) << type_name(t) << " sequence " << i << " step " << step;
+      }
+    }
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(caches[i].n_past(), alone[i].n_past());
+  }
+}
+
 // With the batch-invariant float order, prefill and token-by-token decode agree bit
 // for bit (f16 weights: the float orders are what differs between the two).
 TEST_P(PeerModelTest, PrefillEqualsTokenByTokenDecode) {

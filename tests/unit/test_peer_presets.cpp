@@ -172,7 +172,8 @@ TEST(PeerBlocks, NormalRopeRotatesAdjacentPairs) {
   rope_normal_apply(v.data(), 8, c.data(), s.data());
   EXPECT_EQ(v, want);
   // Through RopeTables: position 0 is the identity for both pairings.
-  const RopeTables tables(0, 1, 8, 10000.0f, {});
+  const std::vector<uint32_t> position0 = {0};
+  const RopeTables tables(position0, 8, 10000.0f, {});
   std::vector<float> w(16);
   std::iota(w.begin(), w.end(), 1.0f);
   const std::vector<float> before = w;

@@ -9,6 +9,7 @@
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "kernels/packed_weights.h"
+#include "models/blocks.h"
 #include "quant/dequantize.h"
 #include "runtime/attention.h"
 #include "runtime/thread_pool.h"
@@ -72,27 +73,13 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
   const Gemma4Weights& w = weights_;
   const int64_t d = c.d_model, P = c.per_layer_dim, L = c.n_layers;
 
-  // The rows of all sequences, one after another: sequence s has rows [first[s], first[s] + count[s])
-  // at positions p0[s] onward of its own cache. Embedding rows take the padding token's
-  // per-layer embedding, id 0 (vision.md §6).
-  const size_t S = steps.size();
-  std::vector<int64_t> first(S), count(S);
-  std::vector<uint32_t> p0(S);
-  std::vector<int32_t> ids;
-  int64_t n = 0;
-  for (size_t s = 0; s < S; ++s) {
-    first[s] = n;
-    count[s] = input.embeddings ? input.n_embedding_rows : static_cast<int64_t>(steps[s].tokens.size());
-    n += count[s];
-    if (input.embeddings) ids.insert(ids.end(), static_cast<size_t>(count[s]), 0);
-    else ids.insert(ids.end(), steps[s].tokens.begin(), steps[s].tokens.end());
-    p0[s] = steps[s].cache->n_past();
-    steps[s].cache->begin_ubatch(static_cast<uint32_t>(count[s]));
-  }
-  std::vector<uint32_t> position(static_cast<size_t>(n));
-  for (size_t s = 0; s < S; ++s) {
-    for (int64_t t = 0; t < count[s]; ++t) position[static_cast<size_t>(first[s] + t)] = p0[s] + static_cast<uint32_t>(t);
-  }
+  // The rows of every sequence, each at its positions in its own cache. Embedding rows
+  // take the padding token's per-layer embedding, id 0 (vision.md §6).
+  SequenceRows rows = input.embeddings ? SequenceRows(steps[0], input.n_embedding_rows) : SequenceRows(steps);
+  const int64_t n = rows.n();
+  const size_t S = rows.n_sequences();
+  const int32_t* ids = rows.tokens();
+  const std::span<const uint32_t> position = rows.positions();
 
   // x = token_embd[id] · sqrt(d), or the given embedding rows as they are [n, d]
   std::vector<float> x(static_cast<size_t>(n * d));
@@ -183,18 +170,16 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       matmul(lw.attn_k, h.data(), n, k.data(), pool);
       if (lw.attn_v.present()) matmul(lw.attn_v, h.data(), n, v.data(), pool);
       else v = k;  // no attn_v: V is the raw K projection
-      for (size_t s = 0; s < S; ++s) {
-        for (int64_t t = first[s]; t < first[s] + count[s]; ++t) {
-          for (int64_t j = 0; j < KV; ++j) {
-            float* kj = k.data() + (t * KV + j) * hd;
-            float* vj = v.data() + (t * KV + j) * hd;
-            rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
-            rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
-            rms_norm(vj, nullptr, hd, c.rms_eps, vj);
-            steps[s].cache->store(l, static_cast<uint32_t>(t - first[s]), static_cast<uint32_t>(j), kj, vj);
-          }
+      for (int64_t t = 0; t < n; ++t) {
+        for (int64_t j = 0; j < KV; ++j) {
+          float* kj = k.data() + (t * KV + j) * hd;
+          float* vj = v.data() + (t * KV + j) * hd;
+          rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
+          rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
+          rms_norm(vj, nullptr, hd, c.rms_eps, vj);
         }
       }
+      store_kv(rows, l, KV, hd, k.data(), v.data());
     }
 
     // Attention per token and head over the visible positions of the source cache.
@@ -207,8 +192,8 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
     shape.see_whole_batch = sliding && input.bidirectional_sliding;
     std::vector<float> attn(static_cast<size_t>(n * H * hd));
     for (size_t s = 0; s < S; ++s) {
-      attention(q.data() + first[s] * H * hd, count[s], p0[s], shape, *steps[s].cache, c.kv_source_layer(l), pool,
-                attn.data() + first[s] * H * hd);
+      attention(q.data() + rows.first(s) * H * hd, rows.count(s), rows.p0(s), shape, *rows.step(s).cache,
+                c.kv_source_layer(l), pool, attn.data() + rows.first(s) * H * hd);
     }
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
@@ -253,7 +238,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
     }
     if (trace) trace->layer_output.push_back(last_row(x, d));
   }
-  for (const SequenceStep& step : steps) step.cache->end_ubatch();
+  rows.end();
 
   // logits = softcap(output · rms(x_last, output_norm)) for the sequences that want them,
   // all in one pass over the output head                              [wanted, V]
@@ -267,7 +252,8 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
   std::vector<float> last(static_cast<size_t>(m * d));
   for (int64_t i = 0; i < m; ++i) {
     const size_t s = wanted[static_cast<size_t>(i)];
-    rms_norm(x.data() + (first[s] + count[s] - 1) * d, w.output_norm.data(), d, c.rms_eps, last.data() + i * d);
+    rms_norm(x.data() + (rows.first(s) + rows.count(s) - 1) * d, w.output_norm.data(), d, c.rms_eps,
+             last.data() + i * d);
   }
   if (trace) trace->final_norm = std::vector<float>(last.begin(), last.begin() + d);
   std::vector<float> several;  // [m, V] when more than one sequence wants logits

@@ -75,21 +75,32 @@ KvCache LlamaModel::new_cache(uint32_t n_ctx, uint32_t n_ubatch) const {
 
 void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                          ModelTrace* trace) const {
+  const SequenceStep step{&cache, std::span<const int32_t>(tokens, static_cast<size_t>(n)), logits};
+  forward_rows({&step, 1}, pool, trace);
+}
+
+void LlamaModel::forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const {
+  forward_rows(steps, pool, nullptr);
+}
+
+void LlamaModel::forward_rows(std::span<const SequenceStep> steps, ThreadPool& pool, ModelTrace* trace) const {
   const DecoderConfig& c = config_;
   const LlamaWeights& w = weights_;
   const int64_t d = c.d_model, hd = c.head_dim;
-  const uint32_t p0 = cache.n_past();
-  cache.begin_ubatch(static_cast<uint32_t>(n));
+  // The rows of every sequence, each at its positions in its own cache.
+  SequenceRows rows(steps);
+  const int64_t n = rows.n();
 
   // x = token_embd[id]                                                    [n, d]
-  std::vector<float> x = embed_tokens(w.token_embd, tokens, n);
+  std::vector<float> x = embed_tokens(w.token_embd, rows.tokens(), n);
   if (trace) {
     *trace = ModelTrace{};
     trace->embedding.assign(x.end() - d, x.end());
   }
-  const RopeTables rope(p0, n, static_cast<int>(c.rope_dims), c.rope_base, w.rope_freqs);
+  const RopeTables rope(rows.positions(), static_cast<int>(c.rope_dims), c.rope_base, w.rope_freqs);
 
   std::vector<float> h(static_cast<size_t>(n * d));
+  ActiveRows r{x.data(), n};
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     const LlamaLayerWeights& lw = w.layers[l];
     const int64_t H = c.n_head[l], KV = c.n_head_kv[l];
@@ -104,21 +115,21 @@ void LlamaModel::forward(KvCache& cache, const int32_t* tokens, int64_t n, Threa
     matmul(lw.attn_v, h.data(), n, v.data(), pool);
     rope.apply(RopePairing::kNormal, q.data(), H, hd);
     rope.apply(RopePairing::kNormal, k.data(), KV, hd);
-    store_kv(cache, l, n, KV, hd, k.data(), v.data());
+    store_kv(rows, l, KV, hd, k.data(), v.data());
 
     // x += attn_output · softmax(q·Kᵀ / sqrt(hd)) · V                         [n, d]
-    add_attention(q.data(), n, p0, c.attention_shape(l), cache, l, lw.attn_output, pool, x.data());
+    add_attention(q.data(), rows, c.attention_shape(l), l, lw.attn_output, pool, x.data());
 
     // x += ffn_down · (silu(ffn_gate·g) ⊙ ffn_up·g), g = rms(x, ffn_norm)  [n, d]
-    const ActiveRows r = rows_after_attention(l + 1 == c.n_layers, logits != nullptr, x, n, d);
+    r = rows_after_attention(l + 1 == c.n_layers, rows, x, d);
     rms_norm_rows(r.x, lw.ffn_norm, r.n, d, c.rms_eps, h.data());
     add_gated_ffn(lw.ffn, FfnActivation::kSilu, h.data(), r.n, pool, r.x);
     if (trace) trace->layer_output.emplace_back(x.end() - d, x.end());
   }
-  cache.end_ubatch();
+  rows.end();
 
-  // logits = output · rms(x_last, output_norm)                            [V]
-  if (logits != nullptr) final_logits(x.data() + (n - 1) * d, w.output_norm, c.rms_eps, w.output, pool, logits, trace);
+  // logits = output · rms(x_last, output_norm) per sequence that wants them       [V]
+  final_logits(r.x, rows, w.output_norm, c.rms_eps, w.output, pool, trace);
 }
 
 }  // namespace edgelm

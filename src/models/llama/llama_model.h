@@ -48,6 +48,9 @@ class LlamaModel final : public Model {
   LlamaModel(GgufFile file, DecoderConfig config);
   void forward(KvCache& cache, const int32_t* tokens, int64_t n, ThreadPool& pool, float* logits,
                ModelTrace* trace) const override;
+  void forward_batch(std::span<const SequenceStep> steps, ThreadPool& pool) const override;
+  // The forward pass over the rows of one or more sequences (blocks.h SequenceRows).
+  void forward_rows(std::span<const SequenceStep> steps, ThreadPool& pool, ModelTrace* trace) const;
 
   DecoderConfig config_;
   LlamaWeights weights_;
