@@ -94,7 +94,7 @@ void f16_weighted_values(const KvRows& values, const uint32_t* cells, uint32_t c
   std::vector<const uint16_t*> rows(count);
   for (uint32_t i = 0; i < count; ++i) rows[i] = reinterpret_cast<const uint16_t*>(values.row(cells[i]));
   for (int h = 0; h < n_q; ++h) {
-    for (uint32_t i = 0; i < count; ++i) p16[i] = f32_to_f16(p[h * count + i]);
+    f32_to_f16_row(p + static_cast<size_t>(h) * count, p16.data(), count);
     f16_weighted_cells(cells, p16.data(), rows.data(), count, span, hd, out + h * hd);
   }
 }
@@ -131,10 +131,8 @@ void prepare_queries(TensorType key_type, const float* q, int n, int64_t head_di
       const float* table = f16_to_f32_table();
       uint16_t* h = sized(out.halves, total);
       float* v = sized(out.values, total);
-      for (size_t i = 0; i < total; ++i) {
-        h[i] = f32_to_f16(q[i]);
-        v[i] = table[h[i]];
-      }
+      f32_to_f16_row(q, h, static_cast<int64_t>(total));
+      for (size_t i = 0; i < total; ++i) v[i] = table[h[i]];
       return;
     }
     case TensorType::BF16: {

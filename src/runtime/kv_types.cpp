@@ -1,7 +1,9 @@
 #include "runtime/kv_types.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "kernels/activations.h"
 #include "quant/dequantize.h"
 #include "quant/quantize.h"
 #include "util/error.h"
@@ -43,11 +45,18 @@ uint64_t kv_row_bytes(TensorType type, uint32_t head_dim) {
 
 void store_kv_row(TensorType type, const float* src, uint8_t* dst, uint32_t n) {
   switch (type) {
-    case TensorType::F16:
+    case TensorType::F16: {
+      uint16_t row[512];  // head dims are at most 512; longer rows go in pieces
+      for (uint32_t i = 0; i < n; i += 512) {
+        const uint32_t m = std::min<uint32_t>(512, n - i);
+        f32_to_f16_row(src + i, row, m);
+        std::memcpy(dst + 2 * i, row, 2 * m);
+      }
+      return;
+    }
     case TensorType::BF16: {
-      const bool f16 = type == TensorType::F16;
       for (uint32_t i = 0; i < n; ++i) {
-        const uint16_t h = f16 ? f32_to_f16(src[i]) : f32_to_bf16(src[i]);
+        const uint16_t h = f32_to_bf16(src[i]);
         std::memcpy(dst + 2 * i, &h, 2);
       }
       return;
