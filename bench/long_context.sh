@@ -51,7 +51,9 @@ for d in $prefill_depths; do
     run "prefill d=$d kv=$t" -p 0 -n "$tg" -d "$d" -c $((d + tg + 1)) --kv-type "$t"
   done
 done
+max_ctx=131072  # Gemma 4's context length: the deepest point leaves room for the decoded tokens
 for d in $decode_depths; do
+  (( d + tg + 1 > max_ctx )) && d=$((max_ctx - tg - 1))
   for t in $kv_types; do
     run "decode d=$d kv=$t" -p 0 -n "$tg" -d "$d" --synthetic-depth -c $((d + tg + 1)) --kv-type "$t"
   done
