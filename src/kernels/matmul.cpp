@@ -27,6 +27,7 @@ namespace {
 struct ActivationBuffer {
   std::vector<uint8_t> bytes;
   std::vector<int32_t> block_sums;
+  std::vector<float> block_scales;
 };
 
 ActivationBuffer& activation_buffer() {
@@ -70,13 +71,14 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   const bool with_sums = act == TensorType::Q8_0 && kernels.level != CpuLevel::kScalar;
   const int64_t blocks_per_token = w.cols / 32;
   int32_t* sums = with_sums ? reserve(buf.block_sums, static_cast<uint64_t>(blocks_per_token * n_tokens)) : nullptr;
+  float* scales = with_sums ? reserve(buf.block_scales, static_cast<uint64_t>(blocks_per_token * n_tokens)) : nullptr;
   const QuantizeKernel quantize = kernels.quantizer(act);
   auto convert = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       uint8_t* out = acts + static_cast<uint64_t>(t) * act_row;
       if (quantize != nullptr) quantize(x + t * w.cols, out, w.cols);
       else quantize_activations(act, x + t * w.cols, out, w.cols);
-      if (with_sums) q8_0_block_sums(out, w.cols, sums + t * blocks_per_token);
+      if (with_sums) q8_0_block_sums(out, w.cols, sums + t * blocks_per_token, scales + t * blocks_per_token);
     }
   };
   if (n_tokens * w.cols < kParallelConvertMin) convert(0, n_tokens);
@@ -122,6 +124,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   args.acts = acts;
   args.act_row_bytes = act_row;
   args.act_sums = sums;
+  args.act_scales = scales;
   args.n_tokens = n_tokens;
   args.y = y;
   args.y_stride = w.rows;

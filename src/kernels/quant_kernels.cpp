@@ -9,6 +9,7 @@
 #include "kernels/x86/x86_kernels.h"
 #include "quant/blocks.h"
 #include "util/error.h"
+#include "util/half.h"
 
 namespace edgelm {
 
@@ -125,9 +126,12 @@ const KernelTable& kernel_table(CpuLevel level) {
   return scalar_kernel_table();
 }
 
-void q8_0_block_sums(const void* acts, int64_t n, int32_t* sums) {
+void q8_0_block_sums(const void* acts, int64_t n, int32_t* sums, float* scales) {
   const auto* p = static_cast<const uint8_t*>(acts);
   for (int64_t b = 0; b < n / kQK; ++b) {
+    uint16_t d;
+    std::memcpy(&d, p + b * static_cast<int64_t>(sizeof(block_q8_0)) + offsetof(block_q8_0, d), 2);
+    scales[b] = f16_to_f32(d);
     int8_t qs[kQK];
     std::memcpy(qs, p + b * static_cast<int64_t>(sizeof(block_q8_0)) + offsetof(block_q8_0, qs), kQK);
     int32_t s = 0;

@@ -29,6 +29,9 @@ struct QuantMatmulArgs {
   // For q8_0 activations: the sum of each 32-block's int8 values, cols/32 per token
   // (lets kernels use unsigned weight codes); null for other formats.
   const int32_t* act_sums = nullptr;
+  // For q8_0 activations: each 32-block's scale d as f32 (read once per block and
+  // token by every tile of rows, so converted once here instead); null for others.
+  const float* act_scales = nullptr;
   int64_t n_tokens = 0;
   float* y = nullptr;           // y[t * y_stride + r]
   int64_t y_stride = 0;
@@ -65,8 +68,9 @@ struct KernelTable {
 // The table of `level` (which must be supported by this CPU: see cpu_features()).
 const KernelTable& kernel_table(CpuLevel level);
 
-// Σ of each 32-block's int8 values of q8_0 activations: n/32 sums.
-void q8_0_block_sums(const void* acts, int64_t n, int32_t* sums);
+// Σ of each 32-block's int8 values of q8_0 activations and the block's scale as f32:
+// n/32 of each.
+void q8_0_block_sums(const void* acts, int64_t n, int32_t* sums, float* scales);
 
 // Per-level tables, defined in their own translation units (compiled with that level's
 // instruction set flags; never call them on a CPU without it).

@@ -74,6 +74,7 @@ void quantized_key_scores(const KvRows& keys, const uint32_t* cells, uint32_t co
     a.acts = q.blocks.data();
     a.act_row_bytes = q.block_row_bytes;
     a.act_sums = q.sums.data();
+    a.act_scales = q.scales.data();
     a.n_tokens = q.n;
     a.y = y;
     a.y_stride = run;
@@ -146,12 +147,13 @@ void prepare_queries(TensorType key_type, const float* q, int n, int64_t head_di
       out.block_row_bytes = activation_bytes(TensorType::Q8_0, head_dim);
       uint8_t* b = sized(out.blocks, out.block_row_bytes * n);
       int32_t* s = sized(out.sums, static_cast<size_t>(n) * (head_dim / 32));
+      float* sc = sized(out.scales, static_cast<size_t>(n) * (head_dim / 32));
       const QuantizeKernel quantize = kernel_table(cpu_level()).quantizer(TensorType::Q8_0);
       for (int h = 0; h < n; ++h) {
         uint8_t* row = b + h * out.block_row_bytes;
         if (quantize != nullptr) quantize(q + h * head_dim, row, head_dim);
         else quantize_activations(TensorType::Q8_0, q + h * head_dim, row, head_dim);
-        q8_0_block_sums(row, head_dim, s + h * (head_dim / 32));
+        q8_0_block_sums(row, head_dim, s + h * (head_dim / 32), sc + h * (head_dim / 32));
       }
       return;
     }

@@ -32,6 +32,7 @@ struct PreparedQueries {
   std::vector<float> values;     // f16/bf16 keys: [n][head_dim] the rounded values
   std::vector<uint8_t> blocks;   // quantized keys: [n][q8_0 row]
   std::vector<int32_t> sums;     // quantized keys: [n][head_dim / 32]
+  std::vector<float> scales;     // quantized keys: [n][head_dim / 32], the blocks' d as f32
   uint64_t block_row_bytes = 0;
 };
 

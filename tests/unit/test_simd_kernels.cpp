@@ -199,10 +199,13 @@ TEST_P(SimdRowsTest, MatchesVecDotBitForBit) {
     const uint64_t act_row = activation_bytes(act, cols);
     std::vector<uint8_t> acts(act_row * static_cast<uint64_t>(s.tokens));
     std::vector<int32_t> sums(static_cast<size_t>(cols / 32 * s.tokens));
+    std::vector<float> scales(sums.size());
     for (int64_t t = 0; t < s.tokens; ++t) {
       const auto x = varied_floats(cols, seed * 31 + static_cast<uint32_t>(t), 6);
       quantize_activations(act, x.data(), acts.data() + t * act_row, cols);
-      if (act == TensorType::Q8_0) q8_0_block_sums(acts.data() + t * act_row, cols, sums.data() + t * (cols / 32));
+      if (act == TensorType::Q8_0) {
+        q8_0_block_sums(acts.data() + t * act_row, cols, sums.data() + t * (cols / 32), scales.data() + t * (cols / 32));
+      }
     }
     QuantMatmulArgs a;
     a.type = type;
@@ -213,6 +216,7 @@ TEST_P(SimdRowsTest, MatchesVecDotBitForBit) {
     a.acts = acts.data();
     a.act_row_bytes = act_row;
     a.act_sums = act == TensorType::Q8_0 ? sums.data() : nullptr;
+    a.act_scales = act == TensorType::Q8_0 ? scales.data() : nullptr;
     a.n_tokens = s.tokens;
     a.y_stride = s.rows;
     std::vector<float> want(static_cast<size_t>(s.rows * s.tokens));
