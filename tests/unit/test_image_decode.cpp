@@ -111,9 +111,10 @@ TEST(ImageDecode, CorruptionsNeverCrash) {
   std::mt19937 rng(1234);
   for (const auto& [name, bytes] : {std::pair{"png", encode_png(img)}, {"jpeg", encode_jpeg(img)},
                                     {"webp", encode_webp_lossless(img)}, {"bmp", encode_bmp(img)}}) {
+    const char* format = name;  // (clang 14: a lambda cannot capture a structured binding)
     auto attempt = [&](const std::vector<uint8_t>& data) {
       try {
-        const RgbImage out = decode_image(data, name);
+        const RgbImage out = decode_image(data, format);
         EXPECT_GT(out.width, 0);
         EXPECT_EQ(out.pixels.size(), static_cast<size_t>(out.width) * out.height * 3);
       } catch (const Error&) {
