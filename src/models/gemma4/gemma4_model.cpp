@@ -82,14 +82,24 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
   const std::span<const uint32_t> position = rows.positions();
 
   // x = token_embd[id] · sqrt(d), or the given embedding rows as they are [n, d]
+  // The steps between the matrix products work row by row: they are split across the
+  // threads too (a prompt's rows at a time; one row runs inline).
+  auto each_row = [&pool, n](auto&& fn) {
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) fn(t);
+    });
+  };
+
   std::vector<float> x(static_cast<size_t>(n * d));
   const float embd_scale = std::sqrt(static_cast<float>(d));
   if (input.embeddings) std::copy(input.embeddings, input.embeddings + n * d, x.begin());
-  for (int64_t t = 0; t < n && !input.embeddings; ++t) {
-    float* xt = x.data() + t * d;
-    dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(ids[t]) * w.token_embd.row_bytes, xt,
-                   d);
-    for (int64_t i = 0; i < d; ++i) xt[i] *= embd_scale;
+  else {
+    each_row([&](int64_t t) {
+      float* xt = x.data() + t * d;
+      dequantize_row(w.token_embd.type, w.token_embd.data + static_cast<uint64_t>(ids[t]) * w.token_embd.row_bytes,
+                     xt, d);
+      for (int64_t i = 0; i < d; ++i) xt[i] *= embd_scale;
+    });
   }
   // Copies the last row of a [n, width] buffer into the trace (one sequence).
   auto last_row = [n](const std::vector<float>& buf, int64_t width, int64_t offset = 0) {
@@ -110,17 +120,19 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
     const float proj_scale = 1.0f / std::sqrt(static_cast<float>(d));
     const float tok_scale = std::sqrt(static_cast<float>(P));
     const float mix_scale = 1.0f / std::sqrt(2.0f);
-    std::vector<float> row(static_cast<size_t>(L * P));
-    for (int64_t t = 0; t < n; ++t) {
-      const WeightMatrix& pt = w.per_layer_token_embd;
-      dequantize_row(pt.type, pt.data + static_cast<uint64_t>(ids[t]) * pt.row_bytes, row.data(), L * P);
-      for (int64_t l = 0; l < L; ++l) {
-        float* m = ple.data() + (t * L + l) * P;
-        for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
-        rms_norm(m, w.per_layer_proj_norm.data(), P, c.rms_eps, m);
-        for (int64_t i = 0; i < P; ++i) m[i] = (m[i] + row[l * P + i] * tok_scale) * mix_scale;
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+      std::vector<float> row(static_cast<size_t>(L * P));
+      for (int64_t t = b; t < e; ++t) {
+        const WeightMatrix& pt = w.per_layer_token_embd;
+        dequantize_row(pt.type, pt.data + static_cast<uint64_t>(ids[t]) * pt.row_bytes, row.data(), L * P);
+        for (int64_t l = 0; l < L; ++l) {
+          float* m = ple.data() + (t * L + l) * P;
+          for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
+          rms_norm(m, w.per_layer_proj_norm.data(), P, c.rms_eps, m);
+          for (int64_t i = 0; i < P; ++i) m[i] = (m[i] + row[l * P + i] * tok_scale) * mix_scale;
+        }
       }
-    }
+    });
     if (trace) {
       for (int64_t l = 0; l < L; ++l) {
         const float* m = ple.data() + ((n - 1) * L + l) * P;
@@ -151,18 +163,18 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
     const float* sin_t = sliding ? sin_swa.data() : sin_full.data();
 
     // h = rms(x, attn_norm)                                                [n, d]
-    for (int64_t t = 0; t < n; ++t) rms_norm(x.data() + t * d, lw.attn_norm.data(), d, c.rms_eps, h.data() + t * d);
+    each_row([&](int64_t t) { rms_norm(x.data() + t * d, lw.attn_norm.data(), d, c.rms_eps, h.data() + t * d); });
 
     // q = rope(rms(attn_q·h, q_norm)) per head                             [n, H, hd]
     std::vector<float> q(static_cast<size_t>(n * H * hd));
     matmul(lw.attn_q, h.data(), n, q.data(), pool);
-    for (int64_t t = 0; t < n; ++t) {
+    each_row([&](int64_t t) {
       for (int64_t i = 0; i < H; ++i) {
         float* qi = q.data() + (t * H + i) * hd;
         rms_norm(qi, lw.attn_q_norm.data(), hd, c.rms_eps, qi);
         rope_neox_apply(qi, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
       }
-    }
+    });
 
     // Layers that own KV append k = rope(rms(k, k_norm)), v = rms(v) to their cache.
     if (c.owns_kv(l)) {
@@ -170,7 +182,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       matmul(lw.attn_k, h.data(), n, k.data(), pool);
       if (lw.attn_v.present()) matmul(lw.attn_v, h.data(), n, v.data(), pool);
       else v = k;  // no attn_v: V is the raw K projection
-      for (int64_t t = 0; t < n; ++t) {
+      each_row([&](int64_t t) {
         for (int64_t j = 0; j < KV; ++j) {
           float* kj = k.data() + (t * KV + j) * hd;
           float* vj = v.data() + (t * KV + j) * hd;
@@ -178,7 +190,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
           rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
           rms_norm(vj, nullptr, hd, c.rms_eps, vj);
         }
-      }
+      });
       store_kv(rows, l, KV, hd, k.data(), v.data());
     }
 
@@ -198,40 +210,40 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
     matmul(lw.attn_output, attn.data(), n, a1.data(), pool);
-    for (int64_t t = 0; t < n; ++t) {
+    each_row([&](int64_t t) {
       float* r = a1.data() + t * d;
       rms_norm(r, lw.post_attention_norm.data(), d, c.rms_eps, r);
       for (int64_t i = 0; i < d; ++i) r[i] += x[t * d + i];
-    }
+    });
 
     // y = rms(ffn_down·(gelu(gate·g) ⊙ up·g), post_ffw_norm) + a1, g = rms(a1, ffn_norm)
-    for (int64_t t = 0; t < n; ++t) rms_norm(a1.data() + t * d, lw.ffn_norm.data(), d, c.rms_eps, h.data() + t * d);
+    each_row([&](int64_t t) { rms_norm(a1.data() + t * d, lw.ffn_norm.data(), d, c.rms_eps, h.data() + t * d); });
     std::vector<float> gate(static_cast<size_t>(n * F)), up(gate.size());
     matmul(lw.ffn_gate, h.data(), n, gate.data(), pool);
     matmul(lw.ffn_up, h.data(), n, up.data(), pool);
-    geglu(gate.data(), up.data(), n * F, gate.data());
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+      geglu(gate.data() + b * F, up.data() + b * F, (e - b) * F, gate.data() + b * F);
+    });
     matmul(lw.ffn_down, gate.data(), n, x.data(), pool);  // x is free now: reuse it for y
-    for (int64_t t = 0; t < n; ++t) {
+    each_row([&](int64_t t) {
       float* y = x.data() + t * d;
       rms_norm(y, lw.post_ffw_norm.data(), d, c.rms_eps, y);
       for (int64_t i = 0; i < d; ++i) y[i] += a1[t * d + i];
-    }
+    });
 
     // Per-layer embedding residual: y += rms(proj·(gelu(inp_gate·y) ⊙ ple[l]), post_norm)
     if (P > 0) {
       std::vector<float> g(static_cast<size_t>(n * P));
       matmul(lw.inp_gate, x.data(), n, g.data(), pool);
-      for (int64_t t = 0; t < n; ++t) {
-        for (int64_t i = 0; i < P; ++i) {
-          g[t * P + i] = gelu(g[t * P + i]) * ple[(t * L + l) * P + i];
-        }
-      }
+      each_row([&](int64_t t) {
+        for (int64_t i = 0; i < P; ++i) g[t * P + i] = gelu(g[t * P + i]) * ple[(t * L + l) * P + i];
+      });
       matmul(lw.proj, g.data(), n, h.data(), pool);
-      for (int64_t t = 0; t < n; ++t) {
+      each_row([&](int64_t t) {
         float* r = h.data() + t * d;
         rms_norm(r, lw.post_norm.data(), d, c.rms_eps, r);
         for (int64_t i = 0; i < d; ++i) x[t * d + i] += r[i];
-      }
+      });
     }
     if (lw.output_scale != 1.0f) {
       for (float& v : x) v *= lw.output_scale;
