@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <vector>
 
 #include "models/gemma4/gemma4_model.h"
 #include "quant/dequantize.h"
@@ -186,6 +188,40 @@ TEST_F(VisionPromptTest, GeneratorReusesTheCacheOnlyForTheSameImage) {
   GenerateOptions go;
   go.max_tokens = 4;
   EXPECT_EQ(fresh_b.generate(s, go).tokens.size(), 4u);
+}
+
+// The server's batched steps (Generator::evaluate_pending_together) with an image
+// among the prompts: the image is evaluated in a step of its own, the text around it
+// and the other sequences' text in shared forward passes, and every sequence ends with
+// the logits it gets alone.
+TEST_F(VisionPromptTest, ImagePromptsInBatchedStepsEqualEachAlone) {
+  const TokenizedPrompt with_img = with_image(tokens(5, 21), fake_image(9, 22), {40, 41, 42});
+  const std::vector<int32_t> text_a = tokens(13, 23), text_b = tokens(4, 24);
+  Generator gi(*model_, *pool_, 128, 16), ga(*model_, *pool_, 128, 16), gb(*model_, *pool_, 128, 16);
+  gi.begin_prompt(with_img.tokens, with_img.images);
+  ga.begin_prompt(text_a);
+  gb.begin_prompt(text_b);
+  std::vector<Generator*> gens = {&gi, &ga, &gb};
+  const std::vector<size_t> chunk(3, 4);
+  int steps = 0;
+  bool image_step = false;
+  while (gi.n_pending() > 0 || ga.n_pending() > 0 || gb.n_pending() > 0) {
+    const size_t image_pending_before = gi.n_pending();
+    for (const std::string& e : Generator::evaluate_pending_together(gens, chunk)) EXPECT_EQ(e, "");
+    // 5 text tokens in chunks, then the whole 9-row image in one step, then 3 text tokens.
+    const size_t done = image_pending_before - gi.n_pending();
+    EXPECT_TRUE(done <= 4 || done == 9) << done;
+    image_step = image_step || done == 9;
+    ASSERT_LT(++steps, 20);
+  }
+  EXPECT_TRUE(image_step);
+  Generator alone_i(*model_, *pool_, 128, 16), alone_a(*model_, *pool_, 128, 16), alone_b(*model_, *pool_, 128, 16);
+  alone_i.set_prompt(with_img.tokens, with_img.images);
+  alone_a.set_prompt(text_a);
+  alone_b.set_prompt(text_b);
+  EXPECT_EQ(logits(gi), logits(alone_i));
+  EXPECT_EQ(logits(ga), logits(alone_a));
+  EXPECT_EQ(logits(gb), logits(alone_b));
 }
 
 TEST_F(VisionPromptTest, GeneratorRejectsInconsistentImagePrompts) {
