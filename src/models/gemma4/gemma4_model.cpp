@@ -253,33 +253,18 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
   rows.end();
 
   // logits = softcap(output · rms(x_last, output_norm)) for the sequences that want them,
-  // all in one pass over the output head                              [wanted, V]
-  std::vector<size_t> wanted;
+  // all in one pass over the output head (blocks.h: their last rows, gathered)  [V each]
+  const ActiveRows last = rows_after_attention(true, rows, x, d);
+  final_logits(last.x, rows, w.output_norm, c.rms_eps, w.output, pool, trace);
+  if (c.final_logit_softcap <= 0.0f) return;
+  const float cap = c.final_logit_softcap;
   for (size_t s = 0; s < S; ++s) {
-    if (steps[s].logits != nullptr) wanted.push_back(s);
-  }
-  if (wanted.empty()) return;
-  const int64_t m = static_cast<int64_t>(wanted.size());
-  const int64_t V = c.n_vocab;
-  std::vector<float> last(static_cast<size_t>(m * d));
-  for (int64_t i = 0; i < m; ++i) {
-    const size_t s = wanted[static_cast<size_t>(i)];
-    rms_norm(x.data() + (rows.first(s) + rows.count(s) - 1) * d, w.output_norm.data(), d, c.rms_eps,
-             last.data() + i * d);
-  }
-  if (trace) trace->final_norm = std::vector<float>(last.begin(), last.begin() + d);
-  std::vector<float> several;  // [m, V] when more than one sequence wants logits
-  float* out = m == 1 ? steps[wanted[0]].logits : (several.resize(static_cast<size_t>(m * V)), several.data());
-  matmul(w.output, last.data(), m, out, pool);
-  if (c.final_logit_softcap > 0.0f) {
-    const float cap = c.final_logit_softcap;
-    // 262k tanhs per row (~5 ms on one core): split across the threads like the head matmul.
-    pool.parallel_ranges(m * V, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) out[i] = softcap(out[i], cap);
+    float* logits = steps[s].logits;
+    if (logits == nullptr) continue;
+    // 262k tanhs (~5 ms on one core): split across the threads like the head matmul.
+    pool.parallel_ranges(c.n_vocab, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) logits[i] = softcap(logits[i], cap);
     });
-  }
-  for (int64_t i = 0; m > 1 && i < m; ++i) {
-    std::copy(out + i * V, out + (i + 1) * V, steps[wanted[static_cast<size_t>(i)]].logits);
   }
 }
 
