@@ -131,7 +131,11 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   // Whole tiles, about eight chunks per thread: enough to even out threads that run at
   // different speeds, few enough that handing them out costs nothing.
   const int64_t tiles = (w.rows + tile - 1) / tile;
-  const int64_t chunk_tiles = std::max<int64_t>(1, tiles / (8 * static_cast<int64_t>(pool.size())));
+  int64_t chunk_tiles = std::max<int64_t>(1, tiles / (8 * static_cast<int64_t>(pool.size())));
+  if (n_tokens > 1 && weights != w.data) {
+    const int64_t group = kernels.prompt_tile_group;
+    chunk_tiles = (chunk_tiles + group - 1) / group * group;
+  }
   pool.parallel_chunks(w.rows, chunk_tiles * tile, [&](int64_t r0, int64_t r1) { rows(args, r0, r1); });
 }
 

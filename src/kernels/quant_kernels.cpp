@@ -83,6 +83,7 @@ const KernelTable& scalar_kernel_table() {
     KernelTable t;                                                      \
     t.level = lvl;                                                      \
     t.tile_rows = isa::kTileRows;                                       \
+    t.prompt_tile_group = isa::kPromptTileGroup;                        \
     t.quantize_q8_0 = isa::quantize_q8_0;                               \
     t.quantize_q8_K = isa::quantize_q8_K;                               \
     t.q4_0 = isa::rows_q4_0;                                            \

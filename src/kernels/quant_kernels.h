@@ -49,6 +49,9 @@ struct KernelTable {
   // Rows per kernel step; row ranges handed to a rows kernel should be multiples of
   // it (except at the matrix's end) so no tile is split between threads.
   int tile_rows = 1;
+  // Tiles the packed prompt kernels take at once (several tokens): prompt row ranges
+  // should be multiples of tile_rows x this, or the rest goes tile by tile.
+  int prompt_tile_group = 1;
   QuantizeKernel quantize_q8_0 = nullptr;
   QuantizeKernel quantize_q8_K = nullptr;
   RowsKernel q4_0 = nullptr, q8_0 = nullptr, iq4_nl = nullptr;

@@ -282,7 +282,10 @@ TEST(SimdMatmul, PackedWeightsEqualScalar) {
   if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level on this CPU";
   for (TensorType type : {TensorType::Q4_0, TensorType::IQ4_NL, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
     for (const auto& [rows, cols, tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-             {45, 512, 6}, {16, 256, 1}, {17, 768, 9}, {1, 256, 3}, {130, 256, 20}, {8, 1024, 17}}) {
+             {45, 512, 6}, {16, 256, 1}, {17, 768, 9}, {1, 256, 3}, {130, 256, 20}, {8, 1024, 17},
+             // Whole groups of tiles for prompts (AVX-512: 3 tiles of 16 rows), with
+             // single tiles and a partial one after them, every token tail.
+             {1200, 256, 4}, {1200, 256, 5}, {1200, 256, 6}, {1217, 256, 7}, {800, 512, 13}}) {
       std::vector<uint8_t> w(row_bytes(type, cols) * static_cast<uint64_t>(rows));
       const auto wf = varied_floats(rows * cols, 7, 4);
       for (int64_t r = 0; r < rows; ++r) quantize_row(type, wf.data() + r * cols, w.data() + r * row_bytes(type, cols), cols);

@@ -12,6 +12,7 @@ struct QuantMatmulArgs;
 // AVX2 + FMA + F16C: tiles of 8 rows.
 namespace avx2 {
 inline constexpr int kTileRows = 8;
+inline constexpr int kPromptTileGroup = 1;  // tiles the packed q4_0/iq4_nl prompt kernels take at once
 void quantize_q8_0(const float* x, void* out, int64_t n);
 void quantize_q8_K(const float* x, void* out, int64_t n);
 void rows_q4_0(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
@@ -32,6 +33,7 @@ void geglu(const float* gate, const float* up, int64_t n, float* out);
 // AVX-512 F/BW/VL + VNNI: tiles of 16 rows.
 namespace avx512 {
 inline constexpr int kTileRows = 16;
+inline constexpr int kPromptTileGroup = 3;
 void quantize_q8_0(const float* x, void* out, int64_t n);
 void quantize_q8_K(const float* x, void* out, int64_t n);
 void rows_q4_0(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
