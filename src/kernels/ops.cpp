@@ -12,16 +12,44 @@
 
 namespace edgelm {
 
-void rms_norm(const float* x, const float* w, int64_t n, float eps, float* out) {
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
+namespace {
+
+float rms_scale(double sum, int64_t n, float eps) {
   const float mean = static_cast<float>(sum / static_cast<double>(n));
-  const float scale = 1.0f / std::sqrt(mean + eps);
+  return 1.0f / std::sqrt(mean + eps);
+}
+
+void scale_row(const float* x, const float* w, int64_t n, float scale, float* out) {
   if (w != nullptr) {
     for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * scale) * w[i];
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale;
   }
+}
+
+}  // namespace
+
+void rms_norm(const float* x, const float* w, int64_t n, float eps, float* out) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
+  scale_row(x, w, n, rms_scale(sum, n, eps), out);
+}
+
+void rms_norm_rows(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* out) {
+  constexpr int kGroup = 8;
+  int64_t r = 0;
+  for (; r + kGroup <= rows; r += kGroup) {
+    const float* xs = x + r * n;
+    double sum[kGroup] = {};
+    for (int64_t i = 0; i < n; ++i) {
+      for (int g = 0; g < kGroup; ++g) {
+        const float v = xs[g * n + i];
+        sum[g] += static_cast<double>(v * v);
+      }
+    }
+    for (int g = 0; g < kGroup; ++g) scale_row(xs + g * n, w, n, rms_scale(sum[g], n, eps), out + (r + g) * n);
+  }
+  for (; r < rows; ++r) rms_norm(x + r * n, w, n, eps, out + r * n);
 }
 
 namespace {

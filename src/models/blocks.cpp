@@ -49,8 +49,7 @@ std::vector<float> embed_tokens(const WeightMatrix& table, const int32_t* tokens
 }
 
 void rms_norm_rows(const float* x, std::span<const float> w, int64_t n_rows, int64_t width, float eps, float* out) {
-  const float* weight = w.empty() ? nullptr : w.data();
-  for (int64_t r = 0; r < n_rows; ++r) rms_norm(x + r * width, weight, width, eps, out + r * width);
+  rms_norm_rows(x, w.empty() ? nullptr : w.data(), n_rows, width, eps, out);
 }
 
 RopeTables::RopeTables(std::span<const uint32_t> positions, int n_dims, float base,

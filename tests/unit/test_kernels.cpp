@@ -147,6 +147,30 @@ TEST(Ops, RmsNormGivesUnitRms) {
   for (int i = 0; i < 300; ++i) EXPECT_FLOAT_EQ(y2[i], 2.0f * y[i]);
 }
 
+// rms_norm_rows runs eight rows' sums side by side: each row must still come out bit for
+// bit as rms_norm gives it (whole groups and a tail, with and without a weight, in place).
+TEST(Ops, RmsNormRowsEqualsRmsNormRowByRow) {
+  for (const int64_t rows : {1, 7, 8, 19}) {
+    for (const int64_t n : {64, 300}) {
+      // Rows of very different magnitudes, so a sum taken in another order would differ.
+      std::vector<float> x(static_cast<size_t>(rows * n));
+      for (int64_t r = 0; r < rows; ++r) {
+        const auto row = random_vector(n, static_cast<uint32_t>(100 + r), std::ldexp(1.0f, static_cast<int>(r % 5) * 7 - 10));
+        std::copy(row.begin(), row.end(), x.begin() + r * n);
+      }
+      const auto w = random_vector(n, 7);
+      for (const float* weight : {static_cast<const float*>(nullptr), w.data()}) {
+        std::vector<float> want(x.size()), got(x.size()), in_place = x;
+        for (int64_t r = 0; r < rows; ++r) rms_norm(x.data() + r * n, weight, n, 1e-6f, want.data() + r * n);
+        rms_norm_rows(x.data(), weight, rows, n, 1e-6f, got.data());
+        rms_norm_rows(in_place.data(), weight, rows, n, 1e-6f, in_place.data());
+        EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0) << rows << " rows of " << n;
+        EXPECT_EQ(std::memcmp(in_place.data(), want.data(), want.size() * sizeof(float)), 0) << "in place";
+      }
+    }
+  }
+}
+
 TEST(Ops, GeluIsTheTanhFormulaAtF16Precision) {
   for (float x = -9.5f; x < 9.5f; x += 0.037f) {
     const float exact = 0.5f * x * (1.0f + std::tanh(0.7978845608f * x * (1.0f + 0.044715f * x * x)));

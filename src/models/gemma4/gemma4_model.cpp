@@ -90,6 +90,17 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       for (int64_t t = b; t < e; ++t) fn(t);
     });
   };
+  // out = rms(in, weight) for every row of a [n, d] buffer (out may be in).
+  auto norm_rows = [&pool, n, d, eps = c.rms_eps](const float* in, const std::vector<float>& weight, float* out) {
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) { rms_norm_rows(in + b * d, weight.data(), e - b, d, eps, out + b * d); });
+  };
+  // r = rms(r, weight) + residual, row by row, for a [n, d] buffer.
+  auto norm_add = [&pool, n, d, eps = c.rms_eps](float* r, const std::vector<float>& weight, const float* residual) {
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+      rms_norm_rows(r + b * d, weight.data(), e - b, d, eps, r + b * d);
+      for (int64_t i = b * d; i < e * d; ++i) r[i] += residual[i];
+    });
+  };
 
   std::vector<float> x(static_cast<size_t>(n * d));
   const float embd_scale = std::sqrt(static_cast<float>(d));
@@ -126,12 +137,10 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       for (int64_t t = b; t < e; ++t) {
         const WeightMatrix& pt = w.per_layer_token_embd;
         dequantize_row(pt.type, pt.data + static_cast<uint64_t>(ids[t]) * pt.row_bytes, row.data(), L * P);
-        for (int64_t l = 0; l < L; ++l) {
-          float* m = ple.data() + (t * L + l) * P;
-          for (int64_t i = 0; i < P; ++i) m[i] *= proj_scale;
-          rms_norm(m, w.per_layer_proj_norm.data(), P, c.rms_eps, m);
-          for (int64_t i = 0; i < P; ++i) m[i] = (m[i] + row[l * P + i] * tok_scale) * mix_scale;
-        }
+        float* m = ple.data() + t * L * P;
+        for (int64_t i = 0; i < L * P; ++i) m[i] *= proj_scale;
+        rms_norm_rows(m, w.per_layer_proj_norm.data(), L, P, c.rms_eps, m);
+        for (int64_t i = 0; i < L * P; ++i) m[i] = (m[i] + row[i] * tok_scale) * mix_scale;
       }
     });
     if (trace) {
@@ -177,15 +186,14 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
     const float* sin_t = sliding ? sin_swa.data() : sin_full.data();
 
     // h = rms(x, attn_norm)                                                [n, d]
-    each_row([&](int64_t t) { rms_norm(x.data() + t * d, lw.attn_norm.data(), d, c.rms_eps, h.data() + t * d); });
+    norm_rows(x.data(), lw.attn_norm, h.data());
 
     // q = rope(rms(attn_q·h, q_norm)) per head                             [n, H, hd]
     matmul(lw.attn_q, h.data(), n, q.get(), pool);
-    each_row([&](int64_t t) {
-      for (int64_t i = 0; i < H; ++i) {
-        float* qi = q.get() + (t * H + i) * hd;
-        rms_norm(qi, lw.attn_q_norm.data(), hd, c.rms_eps, qi);
-        rope_neox_apply(qi, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
+    pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+      rms_norm_rows(q.get() + b * H * hd, lw.attn_q_norm.data(), (e - b) * H, hd, c.rms_eps, q.get() + b * H * hd);
+      for (int64_t t = b; t < e; ++t) {
+        for (int64_t i = 0; i < H; ++i) rope_neox_apply(q.get() + (t * H + i) * hd, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
       }
     });
 
@@ -194,13 +202,13 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       matmul(lw.attn_k, h.data(), n, k.get(), pool);
       if (lw.attn_v.present()) matmul(lw.attn_v, h.data(), n, v.get(), pool);
       else std::copy(k.get(), k.get() + n * KV * hd, v.get());  // no attn_v: V is the raw K projection
-      each_row([&](int64_t t) {
-        for (int64_t j = 0; j < KV; ++j) {
-          float* kj = k.get() + (t * KV + j) * hd;
-          float* vj = v.get() + (t * KV + j) * hd;
-          rms_norm(kj, lw.attn_k_norm.data(), hd, c.rms_eps, kj);
-          rope_neox_apply(kj, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
-          rms_norm(vj, nullptr, hd, c.rms_eps, vj);
+      pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+        float* kb = k.get() + b * KV * hd;
+        float* vb = v.get() + b * KV * hd;
+        rms_norm_rows(kb, lw.attn_k_norm.data(), (e - b) * KV, hd, c.rms_eps, kb);
+        rms_norm_rows(vb, nullptr, (e - b) * KV, hd, c.rms_eps, vb);
+        for (int64_t t = b; t < e; ++t) {
+          for (int64_t j = 0; j < KV; ++j) rope_neox_apply(k.get() + (t * KV + j) * hd, rot, cos_t + t * rot / 2, sin_t + t * rot / 2);
         }
       });
       store_kv(rows, l, KV, hd, k.get(), v.get());
@@ -221,25 +229,17 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
     matmul(lw.attn_output, attn.get(), n, a1.data(), pool);
-    each_row([&](int64_t t) {
-      float* r = a1.data() + t * d;
-      rms_norm(r, lw.post_attention_norm.data(), d, c.rms_eps, r);
-      for (int64_t i = 0; i < d; ++i) r[i] += x[t * d + i];
-    });
+    norm_add(a1.data(), lw.post_attention_norm, x.data());
 
     // y = rms(ffn_down·(gelu(gate·g) ⊙ up·g), post_ffw_norm) + a1, g = rms(a1, ffn_norm)
-    each_row([&](int64_t t) { rms_norm(a1.data() + t * d, lw.ffn_norm.data(), d, c.rms_eps, h.data() + t * d); });
+    norm_rows(a1.data(), lw.ffn_norm, h.data());
     matmul(lw.ffn_gate, h.data(), n, gate.get(), pool);
     matmul(lw.ffn_up, h.data(), n, up.get(), pool);
     pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
       geglu(gate.get() + b * F, up.get() + b * F, (e - b) * F, gate.get() + b * F);
     });
     matmul(lw.ffn_down, gate.get(), n, x.data(), pool);  // x is free now: reuse it for y
-    each_row([&](int64_t t) {
-      float* y = x.data() + t * d;
-      rms_norm(y, lw.post_ffw_norm.data(), d, c.rms_eps, y);
-      for (int64_t i = 0; i < d; ++i) y[i] += a1[t * d + i];
-    });
+    norm_add(x.data(), lw.post_ffw_norm, a1.data());
 
     // Per-layer embedding residual: y += rms(proj·(gelu(inp_gate·y) ⊙ ple[l]), post_norm)
     if (P > 0) {
@@ -248,10 +248,9 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
         for (int64_t i = 0; i < P; ++i) g[t * P + i] = gelu(g[t * P + i]) * ple[(t * L + l) * P + i];
       });
       matmul(lw.proj, g.get(), n, h.data(), pool);
-      each_row([&](int64_t t) {
-        float* r = h.data() + t * d;
-        rms_norm(r, lw.post_norm.data(), d, c.rms_eps, r);
-        for (int64_t i = 0; i < d; ++i) x[t * d + i] += r[i];
+      pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
+        rms_norm_rows(h.data() + b * d, lw.post_norm.data(), e - b, d, c.rms_eps, h.data() + b * d);
+        for (int64_t i = b * d; i < e * d; ++i) x[i] += h[i];
       });
     }
     if (lw.output_scale != 1.0f) {
