@@ -207,9 +207,9 @@ void f16_weighted_cells(const uint32_t* cells, const uint16_t* p, const uint16_t
   else float_dot_ref::weighted_cells(llama_float_lanes(), cells, p, rows, count, n_span, width, out);
 }
 
-void float_gemm_rows(const FloatGemmArgs& a, int64_t r0, int64_t r1) {
+void float_matmul_rows(const FloatGemmArgs& a, FloatDotOrder order, int64_t r0, int64_t r1) {
   const FloatDotKernels* k = active_float_dot_kernels();
-  if (k != nullptr) {
+  if (k != nullptr && order == FloatDotOrder::kGemm) {
     k->gemm_rows(a, r0, r1);
     return;
   }
@@ -217,11 +217,8 @@ void float_gemm_rows(const FloatGemmArgs& a, int64_t r0, int64_t r1) {
     const uint8_t* row = a.w + static_cast<uint64_t>(r) * a.row_bytes;
     for (int64_t t = 0; t < a.n_tokens; ++t) {
       const uint8_t* act = a.acts + static_cast<uint64_t>(t) * a.act_bytes;
-      a.y[t * a.y_stride + r] =
-          a.f16 ? float_dot_ref::dot_f16(llama_float_lanes(), FloatDotOrder::kGemm, row,
-                                         reinterpret_cast<const uint16_t*>(act), a.n)
-                : float_dot_ref::dot_f32(llama_float_lanes(), FloatDotOrder::kGemm, row,
-                                         reinterpret_cast<const float*>(act), a.n);
+      a.y[t * a.y_stride + r] = a.f16 ? dot_f16_ordered(order, row, reinterpret_cast<const uint16_t*>(act), a.n)
+                                      : dot_f32_ordered(order, row, reinterpret_cast<const float*>(act), a.n);
     }
   }
 }

@@ -44,10 +44,10 @@ void weighted_cells(int lanes, const uint32_t* cells, const uint16_t* p, const u
                     int64_t n_span, int64_t width, float* out);
 }  // namespace float_dot_ref
 
-// A matrix product in the gemm order: y[t·y_stride + r] = dot(W row r, token t) for
-// rows [r0, r1) and tokens [0, n_tokens), each exactly as dot_*(kGemm, ...) computes it
-// (n % lanes == 0). Weight rows are `row_bytes` apart (f32 or f16 by `f16`), token rows
-// `act_bytes` apart (f32, or f16 when the weights are f16).
+// A matrix product: y[t·y_stride + r] = dot(W row r, token t) for rows [r0, r1) and
+// tokens [0, n_tokens), each exactly as dot_*_ordered(order, ...) computes it (the gemm
+// order needs n % lanes == 0). Weight rows are `row_bytes` apart (f32 or f16 by `f16`),
+// token rows `act_bytes` apart (f32, or f16 when the weights are f16).
 struct FloatGemmArgs {
   bool f16 = false;
   const uint8_t* w = nullptr;
@@ -59,7 +59,7 @@ struct FloatGemmArgs {
   float* y = nullptr;
   int64_t y_stride = 0;
 };
-void float_gemm_rows(const FloatGemmArgs& a, int64_t r0, int64_t r1);
+void float_matmul_rows(const FloatGemmArgs& a, FloatDotOrder order, int64_t r0, int64_t r1);
 
 // One implementation of the functions for one lane count.
 struct FloatDotKernels {
@@ -68,7 +68,7 @@ struct FloatDotKernels {
   float (*dot_f16)(FloatDotOrder, const uint8_t*, const uint16_t*, int64_t) = nullptr;
   void (*weighted_cells)(const uint32_t*, const uint16_t*, const uint16_t* const*, int64_t, int64_t, int64_t,
                          float*) = nullptr;
-  // float_gemm_rows in register blocks (several rows and tokens per pass over n, so
+  // float_matmul_rows in the gemm order, in register blocks (several rows and tokens per pass over n, so
   // each load serves several multiply-adds); every output keeps the one-accumulator order.
   void (*gemm_rows)(const FloatGemmArgs&, int64_t, int64_t) = nullptr;
 };

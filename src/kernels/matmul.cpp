@@ -86,32 +86,18 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
 
   if (w.type == TensorType::F32 || w.type == TensorType::F16) {
     // Float sums follow llama.cpp's order, which depends on the batch size (float_dot.h).
+    FloatGemmArgs g;
+    g.f16 = w.type == TensorType::F16;
+    g.w = w.data;
+    g.row_bytes = w.row_bytes;
+    g.acts = acts;
+    g.act_bytes = act_row;
+    g.n_tokens = n_tokens;
+    g.n = w.cols;
+    g.y = y;
+    g.y_stride = w.rows;
     const FloatDotOrder order = float_dot_order(n_tokens, w.cols);
-    if (order == FloatDotOrder::kGemm) {
-      FloatGemmArgs g;
-      g.f16 = w.type == TensorType::F16;
-      g.w = w.data;
-      g.row_bytes = w.row_bytes;
-      g.acts = acts;
-      g.act_bytes = act_row;
-      g.n_tokens = n_tokens;
-      g.n = w.cols;
-      g.y = y;
-      g.y_stride = w.rows;
-      pool.parallel_ranges(w.rows, [&](int64_t r0, int64_t r1) { float_gemm_rows(g, r0, r1); });
-      return;
-    }
-    pool.parallel_ranges(w.rows, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const uint8_t* row = w.data + static_cast<uint64_t>(r) * w.row_bytes;
-        for (int64_t t = 0; t < n_tokens; ++t) {
-          const uint8_t* a = acts + static_cast<uint64_t>(t) * act_row;
-          y[t * w.rows + r] = w.type == TensorType::F32
-                                  ? dot_f32_ordered(order, row, reinterpret_cast<const float*>(a), w.cols)
-                                  : dot_f16_ordered(order, row, reinterpret_cast<const uint16_t*>(a), w.cols);
-        }
-      }
-    });
+    pool.parallel_ranges(w.rows, [&](int64_t r0, int64_t r1) { float_matmul_rows(g, order, r0, r1); });
     return;
   }
 

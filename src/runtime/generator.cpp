@@ -72,11 +72,10 @@ void Generator::forget() {
 }
 
 std::span<const int32_t> Generator::next_text_chunk(size_t max_tokens) const {
-  const size_t pos = cache_.n_past();
+  const size_t pos = std::min<size_t>(cache_.n_past(), tokens_.size());
   const PromptImage* image = image_from(pos);
   if (image != nullptr && image->position <= pos) return {};
-  const size_t end =
-      std::min({image ? image->position : tokens_.size(), tokens_.size(), pos + std::min<size_t>(max_tokens, n_ubatch_)});
+  const size_t end = std::min({image ? image->position : tokens_.size(), pos + max_tokens});
   return std::span<const int32_t>(tokens_).subspan(pos, end - pos);
 }
 
@@ -88,19 +87,20 @@ const PromptImage* Generator::image_from(size_t pos) const {
 }
 
 size_t Generator::evaluate_next(size_t max_tokens, ModelTrace* trace) {
-  const size_t pos = cache_.n_past();
-  const PromptImage* image = image_from(pos);
-  if (image != nullptr && image->position <= pos) {
-    // Images go in whole (begin_prompt never keeps part of one).
-    guarded([&] {
-      model_.eval_embeddings(cache_, image->embedding->rows, n_ubatch_, pool_, logits_.data(),
-                             model_.images_bidirectional());
-    });
-    return image->embedding->n_tokens;
+  const std::span<const int32_t> text = next_text_chunk(max_tokens);
+  if (!text.empty()) {
+    const bool ends = text.data() + text.size() == tokens_.data() + tokens_.size();
+    evaluate(text, ends ? trace : nullptr);
+    return text.size();
   }
-  const size_t end = std::min({image ? image->position : tokens_.size(), tokens_.size(), pos + max_tokens});
-  evaluate(std::span<const int32_t>(tokens_).subspan(pos, end - pos), end == tokens_.size() ? trace : nullptr);
-  return end - pos;
+  const PromptImage* image = image_from(cache_.n_past());
+  if (image == nullptr || max_tokens == 0) return 0;
+  // Images go in whole (begin_prompt never keeps part of one).
+  guarded([&] {
+    model_.eval_embeddings(cache_, image->embedding->rows, n_ubatch_, pool_, logits_.data(),
+                           model_.images_bidirectional());
+  });
+  return image->embedding->n_tokens;
 }
 
 size_t Generator::common_prefix(std::span<const int32_t> tokens, std::span<const PromptImage> images) const {
@@ -185,7 +185,8 @@ std::vector<std::string> Generator::evaluate_pending_together(std::span<Generato
     Generator& g = *generators[i];
     if (g.n_pending() == 0 || max_tokens[i] == 0) continue;
     try {
-      const std::span<const int32_t> chunk = g.next_text_chunk(max_tokens[i]);
+      // One forward pass for all: at most a micro-batch of each sequence's text.
+      const std::span<const int32_t> chunk = g.next_text_chunk(std::min<size_t>(max_tokens[i], g.n_ubatch_));
       if (chunk.empty()) {
         g.evaluate_next(max_tokens[i], nullptr);  // an image, on its own
         continue;

@@ -117,8 +117,8 @@ class Generator {
   // Runs one evaluation; if it throws, the cache is forgotten (it may be part-written).
   void guarded(const std::function<void()>& evaluation);
   void forget();
-  // The text tokens evaluate_next(max_tokens) would evaluate next (empty when the next
-  // input is an image).
+  // The text from the cache's end: at most max_tokens, up to the next image or the
+  // prompt's end (empty when the next input is an image).
   std::span<const int32_t> next_text_chunk(size_t max_tokens) const;
   // Evaluates from the cache's end: one whole image, or at most max_tokens of text up
   // to the next image; returns the positions evaluated. `trace` goes to a text run that

@@ -15,7 +15,7 @@
 #include "runtime/thread_pool.h"
 #include "runtime/throughput_bench.h"
 #include "runtime/weight_traffic.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/memory_stats.h"
@@ -99,13 +99,7 @@ class BenchOnTiny : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    SynthOptions o;
-    o.preset = "tiny";
-    o.quant = TensorType::Q4_0;
-    o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-    o.threads = 2;
-    o.out_path = dir_->file("tiny-q4_0.gguf");
-    synth_gemma4(o);
+    test::synth_tiny_gemma4(*dir_, 42, TensorType::Q4_0, "tiny-q4_0.gguf");
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string path() { return dir_->file("tiny-q4_0.gguf"); }

@@ -11,7 +11,7 @@
 #include "models/gemma4/gemma4_model.h"
 #include "reference/gemma4_reference.h"
 #include "runtime/thread_pool.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -23,14 +23,7 @@ class Gemma4ModelTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     for (TensorType t : {TensorType::F32, TensorType::Q8_0}) {
-      SynthOptions o;
-      o.preset = "tiny";
-      o.quant = t;
-      o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-      o.seed = 3;
-      o.threads = 2;
-      o.out_path = dir_->file(std::string("tiny-") + type_name(t) + ".gguf");
-      synth_gemma4(o);
+      test::synth_tiny_gemma4(*dir_, 3, t, std::string("tiny-") + type_name(t) + ".gguf");
     }
   }
   static void TearDownTestSuite() { delete dir_; }

@@ -12,7 +12,7 @@
 #include "models/model.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -23,15 +23,7 @@ class GeneratorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    SynthOptions o;
-    o.preset = "tiny";
-    o.quant = TensorType::Q8_0;
-    o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-    o.seed = 5;
-    o.threads = 2;
-    o.out_path = dir_->file("tiny.gguf");
-    synth_gemma4(o);
-    model_ = open_model(o.out_path).release();
+    model_ = open_model(test::synth_tiny_gemma4(*dir_, 5)).release();
     pool_ = new ThreadPool(2);
   }
   static void TearDownTestSuite() {

@@ -24,7 +24,7 @@
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/kv_cache.h"
 #include "runtime/thread_pool.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 
 namespace edgelm {
@@ -56,15 +56,7 @@ TEST(KvQuality, QuantizedKvKlDivergenceFollowsTheRoundingBound) {
   test::TempDir dir;
   // f32 weights: their activations are not rounded to int8 blocks, whose flips would
   // otherwise set a floor of ~4e-3 nats under any perturbation, however small.
-  SynthOptions o;
-  o.preset = "tiny";
-  o.quant = TensorType::F32;
-  o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-  o.seed = 11;
-  o.threads = 2;
-  o.out_path = dir.file("tiny.gguf");
-  synth_gemma4(o);
-  const auto model = Gemma4Model::open(o.out_path);
+  const auto model = Gemma4Model::open(test::synth_tiny_gemma4(dir, 11, TensorType::F32));
   ThreadPool pool(2);
 
   // 16 prompt tokens, then 400 single-token steps (EDGELM_KV_KL_STEPS: more, for the

@@ -9,7 +9,7 @@
 #include "models/gemma4/gemma4_memory.h"
 #include "models/gemma4/gemma4_model.h"
 #include "runtime/memory_plan.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 
 namespace edgelm {
@@ -88,13 +88,7 @@ class MemoryCliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    SynthOptions o;
-    o.preset = "tiny";
-    o.quant = TensorType::Q8_0;
-    o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-    o.threads = 2;
-    o.out_path = dir_->file("tiny.gguf");
-    synth_gemma4(o);
+    test::synth_tiny_gemma4(*dir_, 42);
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string model() { return dir_->file("tiny.gguf"); }

@@ -6,7 +6,7 @@
 
 #include "gguf/gguf_writer.h"
 #include "models/model.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -24,14 +24,7 @@ std::string error_of(const std::string& path) {
 
 TEST(OpenModel, LoadsGemma4ThroughTheInterface) {
   test::TempDir dir;
-  SynthOptions o;
-  o.preset = "tiny";
-  o.quant = TensorType::Q8_0;
-  o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-  o.threads = 1;
-  o.out_path = dir.file("tiny.gguf");
-  synth_gemma4(o);
-  const auto model = open_model(o.out_path);
+  const auto model = open_model(test::synth_tiny_gemma4(dir, 42));
   EXPECT_EQ(model->architecture(), "gemma4");
   EXPECT_EQ(model->n_vocab(), 32000u);
   EXPECT_EQ(model->n_layers(), gemma4_preset("tiny").config.n_layers);

@@ -21,7 +21,7 @@
 #include "models/gemma4/gemma4_config.h"
 #include "quant/dequantize.h"
 #include "reference/gemma4_reference.h"
-#include "synth/synth_gemma4.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -590,15 +590,7 @@ class ReferenceTiny : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir;
-    SynthOptions o;
-    o.preset = "tiny";
-    o.quant = TensorType::Q8_0;
-    o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-    o.seed = 5;
-    o.threads = 2;
-    o.out_path = dir_->file("tiny-q8_0.gguf");
-    synth_gemma4(o);
-    file_ = new GgufFile(GgufFile::open(o.out_path));
+    file_ = new GgufFile(GgufFile::open(test::synth_tiny_gemma4(*dir_, 5, TensorType::Q8_0, "tiny-q8_0.gguf")));
     ref_ = new Gemma4Reference(*file_);
   }
   static void TearDownTestSuite() {

@@ -12,8 +12,8 @@
 #include "quant/dequantize.h"
 #include "runtime/generator.h"
 #include "runtime/thread_pool.h"
-#include "synth/synth_gemma4.h"
 #include "synth/synth_gemma4v.h"
+#include "synth_support.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"
 #include "tools/test_images.h"
@@ -41,15 +41,7 @@ class VisionPromptTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    SynthOptions o;
-    o.preset = "tiny";
-    o.quant = TensorType::Q8_0;
-    o.vocab_path = (test::shared_testdata() / "vocab" / "ggml-vocab-llama-spm.gguf").string();
-    o.seed = 7;
-    o.threads = 2;
-    o.out_path = dir_->file("tiny.gguf");
-    synth_gemma4(o);
-    model_ = Gemma4Model::open(o.out_path).release();
+    model_ = Gemma4Model::open(test::synth_tiny_gemma4(*dir_, 7)).release();
     MmprojSynthOptions m;
     m.preset = "tiny";
     m.out_path = dir_->file("mmproj.gguf");
