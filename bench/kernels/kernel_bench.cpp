@@ -110,7 +110,7 @@ void register_all() {
   const std::pair<CpuLevel, const char*> levels[] = {
       {CpuLevel::kScalar, "scalar"}, {CpuLevel::kAvx2, "avx2"}, {CpuLevel::kAvx512, "avx512"}};
   for (TensorType type : {TensorType::Q4_0, TensorType::IQ4_NL, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K,
-                          TensorType::Q6_K}) {
+                          TensorType::Q6_K, TensorType::BF16}) {
     for (const auto& [level, lname] : levels) {
       for (bool packed : {false, true}) {
         if (packed && !packable(type, level == CpuLevel::kScalar ? CpuLevel::kScalar : level)) continue;

@@ -38,6 +38,7 @@ RowsKernel KernelTable::rows_kernel(TensorType type) const {
     case TensorType::Q4_K: return q4_K;
     case TensorType::Q5_K: return q5_K;
     case TensorType::Q6_K: return q6_K;
+    case TensorType::BF16: return bf16 != nullptr ? bf16 : (level == CpuLevel::kScalar ? scalar_rows : nullptr);
     default: return level == CpuLevel::kScalar ? scalar_rows : nullptr;
   }
 }
@@ -92,6 +93,7 @@ const KernelTable& scalar_kernel_table() {
     t.q4_K = isa::rows_q4_K;                                            \
     t.q5_K = isa::rows_q5_K;                                            \
     t.q6_K = isa::rows_q6_K;                                            \
+    t.bf16 = isa::rows_bf16;                                            \
     t.geglu = isa::geglu;                                               \
     t.q4_0_packed = isa::rows_q4_0_packed;                              \
     t.iq4_nl_packed = isa::rows_iq4_nl_packed;                          \

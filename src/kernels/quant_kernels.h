@@ -56,6 +56,7 @@ struct KernelTable {
   QuantizeKernel quantize_q8_K = nullptr;
   RowsKernel q4_0 = nullptr, q8_0 = nullptr, iq4_nl = nullptr;
   RowsKernel q4_K = nullptr, q5_K = nullptr, q6_K = nullptr;
+  RowsKernel bf16 = nullptr;
   GegluKernel geglu = nullptr;
   // Kernels over packed copies (kernels/packed_weights.h), null where there are none.
   RowsKernel q4_0_packed = nullptr, iq4_nl_packed = nullptr, q4_K_packed = nullptr, q5_K_packed = nullptr, q6_K_packed = nullptr;

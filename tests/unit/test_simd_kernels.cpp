@@ -168,6 +168,15 @@ std::vector<uint8_t> random_weights(TensorType type, int64_t rows, int64_t cols,
     case TensorType::Q4_0: case TensorType::Q8_0: case TensorType::IQ4_NL: half_fields = {0}; break;
     case TensorType::Q4_K: case TensorType::Q5_K: half_fields = {0, 2}; break;
     case TensorType::Q6_K: half_fields = {208}; break;
+    case TensorType::BF16: {  // finite values of like magnitudes (so that every term counts in the sums)
+      std::uniform_real_distribution<float> mant(0.5f, 1.0f);
+      std::uniform_int_distribution<int> exp(-3, 3), sign(0, 1);
+      for (uint64_t i = 0; i < w.size() / 2; ++i) {
+        const uint16_t h = f32_to_bf16(std::ldexp(mant(rng), exp(rng)) * (sign(rng) ? -1.0f : 1.0f));
+        std::memcpy(w.data() + 2 * i, &h, 2);
+      }
+      return w;
+    }
     default: ADD_FAILURE() << "no layout for " << type_name(type);
   }
   for (uint64_t blk = 0; blk < w.size() / t.type_size; ++blk) {
@@ -189,8 +198,11 @@ TEST_P(SimdRowsTest, MatchesVecDotBitForBit) {
   const TensorType type = GetParam();
   const TensorType act = activation_type(type);
   const int64_t block = type_traits(type).block_size;
-  const std::vector<Shape> shapes = {{1, block, 1},      {7, 2 * block, 3},  {8, 256, 4},  {16, 512, 5},
-                                     {17, 768, 2},       {33, 256, 9},       {40, 1536, 1}, {5, 256, 8}};
+  std::vector<Shape> shapes = {{1, block, 1},      {7, 2 * block, 3},  {8, 256, 4},  {16, 512, 5},
+                               {17, 768, 2},       {33, 256, 9},       {40, 1536, 1}, {5, 256, 8}};
+  // Rows of single elements (bf16): lengths past a multiple of eight, which the reference
+  // sums apart (its tail).
+  if (block == 1) shapes.insert(shapes.end(), {{3, 13, 2}, {9, 1003, 5}, {4, 15, 7}});
   uint32_t seed = 100;
   for (const Shape& s : shapes) {
     ++seed;
@@ -243,7 +255,7 @@ TEST_P(SimdRowsTest, MatchesVecDotBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(QuantTypes, SimdRowsTest,
                          ::testing::Values(TensorType::Q4_0, TensorType::Q8_0, TensorType::IQ4_NL, TensorType::Q4_K,
-                                           TensorType::Q5_K, TensorType::Q6_K),
+                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::BF16),
                          [](const ::testing::TestParamInfo<TensorType>& p) { return std::string(type_name(p.param)); });
 
 // matmul() end to end (quantizer, block sums, threads, tiles) at every level equals the
@@ -418,7 +430,7 @@ TEST_F(SimdModelTest, EdgelmCpuSelectsTheLevelInTheBinary) {
 
 INSTANTIATE_TEST_SUITE_P(Quants, SimdModelTest,
                          ::testing::Values(TensorType::Q4_0, TensorType::Q8_0, TensorType::IQ4_NL, TensorType::Q4_K,
-                                           TensorType::Q5_K, TensorType::Q6_K),
+                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::BF16),
                          [](const ::testing::TestParamInfo<TensorType>& p) { return std::string(type_name(p.param)); });
 
 }  // namespace

@@ -21,6 +21,7 @@ void rows_iq4_nl(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q6_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void rows_bf16(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 // Packed copies (kernels/packed_weights.h) of q4_0 / iq4_nl matrices.
 void rows_q4_0_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_iq4_nl_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
@@ -42,6 +43,7 @@ void rows_iq4_nl(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q5_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q6_K(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
+void rows_bf16(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_0_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_iq4_nl_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
 void rows_q4_K_packed(const QuantMatmulArgs& args, int64_t r0, int64_t r1);
