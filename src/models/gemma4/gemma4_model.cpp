@@ -94,11 +94,13 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
   auto norm_rows = [&pool, n, d, eps = c.rms_eps](const float* in, const std::vector<float>& weight, float* out) {
     pool.parallel_ranges(n, [&](int64_t b, int64_t e) { rms_norm_rows(in + b * d, weight.data(), e - b, d, eps, out + b * d); });
   };
-  // r = rms(r, weight) + residual, row by row, for a [n, d] buffer.
-  auto norm_add = [&pool, n, d, eps = c.rms_eps](float* r, const std::vector<float>& weight, const float* residual) {
+  // out = rms(r, weight) + residual, row by row, for [n, d] buffers (r is normalized in
+  // place; out may be r or residual).
+  auto norm_add = [&pool, n, d, eps = c.rms_eps](float* r, const std::vector<float>& weight, const float* residual,
+                                                 float* out) {
     pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
       rms_norm_rows(r + b * d, weight.data(), e - b, d, eps, r + b * d);
-      for (int64_t i = b * d; i < e * d; ++i) r[i] += residual[i];
+      for (int64_t i = b * d; i < e * d; ++i) out[i] = r[i] + residual[i];
     });
   };
 
@@ -229,7 +231,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
 
     // a1 = rms(attn_output·attn, post_attention_norm) + x                  [n, d]
     matmul(lw.attn_output, attn.get(), n, a1.data(), pool);
-    norm_add(a1.data(), lw.post_attention_norm, x.data());
+    norm_add(a1.data(), lw.post_attention_norm, x.data(), a1.data());
 
     // y = rms(ffn_down·(gelu(gate·g) ⊙ up·g), post_ffw_norm) + a1, g = rms(a1, ffn_norm)
     norm_rows(a1.data(), lw.ffn_norm, h.data());
@@ -239,7 +241,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
       geglu(gate.get() + b * F, up.get() + b * F, (e - b) * F, gate.get() + b * F);
     });
     matmul(lw.ffn_down, gate.get(), n, x.data(), pool);  // x is free now: reuse it for y
-    norm_add(x.data(), lw.post_ffw_norm, a1.data());
+    norm_add(x.data(), lw.post_ffw_norm, a1.data(), x.data());
 
     // Per-layer embedding residual: y += rms(proj·(gelu(inp_gate·y) ⊙ ple[l]), post_norm)
     if (P > 0) {
@@ -248,10 +250,7 @@ void Gemma4Model::forward_ubatch(std::span<const SequenceStep> steps, const Ubat
         for (int64_t i = 0; i < P; ++i) g[t * P + i] = gelu(g[t * P + i]) * ple[(t * L + l) * P + i];
       });
       matmul(lw.proj, g.get(), n, h.data(), pool);
-      pool.parallel_ranges(n, [&](int64_t b, int64_t e) {
-        rms_norm_rows(h.data() + b * d, lw.post_norm.data(), e - b, d, c.rms_eps, h.data() + b * d);
-        for (int64_t i = b * d; i < e * d; ++i) x[i] += h[i];
-      });
+      norm_add(h.data(), lw.post_norm, x.data(), x.data());
     }
     if (lw.output_scale != 1.0f) {
       for (float& xi : x) xi *= lw.output_scale;
